@@ -1,0 +1,86 @@
+//! The `assetsync` command line: one module a subcommand, each thin: read the flags, call the
+//! stages, print.
+
+mod check;
+mod eval;
+mod fmt;
+mod mapping;
+
+use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "assetsync",
+    version,
+    about = "Keep Jira Service Management Assets in step with identity providers"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check mapping files and report every problem at once.
+    Check(check::Args),
+    /// Evaluate a mapping over a source file and print one object image per record (JSON Lines).
+    Eval(eval::Args),
+    /// Rewrite mapping files in the canonical layout.
+    Fmt(fmt::Args),
+}
+
+/// How a command failed; decides the exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// The input is wrong (mapping errors, bad source data, records that failed): exit 1.
+    /// What is wrong has been printed already.
+    Input,
+    /// Usage or environment (missing file, bad flag): exit 2, with the message.
+    Usage(String),
+}
+
+pub type Outcome = Result<(), Failure>;
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // clap exits 0 for --help/--version and 2 for usage errors.
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let outcome = match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Fmt(args) => fmt::run(args),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input) => ExitCode::from(1),
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Colour for human output on stdout: only on a terminal, and never with `NO_COLOR` set.
+fn stdout_colour() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+fn stderr_colour() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// Width for rendered diagnostics: the terminal's (`COLUMNS`) or 100.
+fn width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|&w: &usize| w >= 40)
+        .unwrap_or(100)
+}

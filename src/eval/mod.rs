@@ -1,0 +1,331 @@
+//! Program × record → object image.
+//!
+//! [`evaluate`] is the one entry: it evaluates one section of a program on one record and gives
+//! the object image (object type, key, attribute values, reference queries), or nothing when a
+//! `filter:` leaves the record out. Problems with the record are part of the image (`errors`);
+//! they never stop a run.
+
+pub mod aql;
+pub mod record;
+pub mod scalar;
+pub mod values;
+
+pub use record::Record;
+pub use scalar::Scalar;
+
+use crate::diag::Code;
+use crate::lang::program::{
+    AqlOp, AqlValue, CompareOp, Condition, Literal, Mapping, Reference, Section,
+};
+use scalar::dedup;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use values::{split, values, SourceError};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObjectImage {
+    pub section: String,
+    pub object_type: String,
+    pub key: Key,
+    /// Every mapped attribute, in name order; an attribute whose source gave nothing has `[]`.
+    pub attributes: BTreeMap<String, Vec<Scalar>>,
+    pub references: BTreeMap<String, Vec<ReferenceQuery>>,
+    pub errors: Vec<RecordError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Key {
+    pub attribute: String,
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReferenceQuery {
+    pub object_type: String,
+    pub aql: String,
+}
+
+/// A problem with one record, located at the mapping line that met it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordError {
+    pub code: Code,
+    pub message: String,
+    pub line: usize,
+    pub column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attribute: Option<String>,
+}
+
+impl RecordError {
+    fn at(mapping: &Mapping, e: SourceError) -> Self {
+        RecordError {
+            code: e.code,
+            message: e.message,
+            line: mapping.loc.line,
+            column: mapping.loc.column,
+            attribute: Some(mapping.attribute.clone()),
+        }
+    }
+}
+
+/// Evaluates `section` on one record. `None` when the section's filters leave it out.
+pub fn evaluate(section: &Section, record: &dyn Record) -> Option<ObjectImage> {
+    let mut errors = Vec::new();
+    for filter in &section.filters {
+        match holds(filter, record) {
+            Ok(true) => {}
+            Ok(false) => return None,
+            Err(e) => {
+                errors.push(RecordError {
+                    code: e.code,
+                    message: format!("filter: {}", e.message),
+                    line: section.key.loc.line,
+                    column: section.key.loc.column,
+                    attribute: None,
+                });
+                break;
+            }
+        }
+    }
+
+    let key_mapping = &section.key;
+    let key_value = match values(&key_mapping.source, record) {
+        Ok(mut v) => {
+            dedup(&mut v);
+            match v.len() {
+                1 => v.pop().map(Scalar::into_text),
+                0 => {
+                    errors.push(RecordError::at(
+                        key_mapping,
+                        SourceError {
+                            code: Code::MissingKeyValue,
+                            message: "the record has no value for its key; it cannot be matched to an object".into(),
+                        },
+                    ));
+                    None
+                }
+                n => {
+                    errors.push(RecordError::at(
+                        key_mapping,
+                        SourceError {
+                            code: Code::SeveralKeyValues,
+                            message: format!(
+                                "the key gives {n} values; a key must give exactly one"
+                            ),
+                        },
+                    ));
+                    None
+                }
+            }
+        }
+        Err(e) => {
+            errors.push(RecordError::at(key_mapping, e));
+            None
+        }
+    };
+
+    let mut attributes: BTreeMap<String, Vec<Scalar>> = BTreeMap::new();
+    if let Some(v) = &key_value {
+        attributes.insert(key_mapping.attribute.clone(), vec![Scalar::Text(v.clone())]);
+    }
+    let mut references: BTreeMap<String, Vec<ReferenceQuery>> = BTreeMap::new();
+    for mapping in &section.maps {
+        match &mapping.reference {
+            Some(reference) => match reference_queries(reference, record) {
+                Ok(queries) => {
+                    let entry = references.entry(mapping.attribute.clone()).or_default();
+                    for q in queries {
+                        if !entry.contains(&q) {
+                            entry.push(q);
+                        }
+                    }
+                }
+                Err(e) => errors.push(RecordError::at(mapping, e)),
+            },
+            None => match values(&mapping.source, record) {
+                Ok(mut v) => {
+                    if let Some(sep) = &mapping.array_separator {
+                        v = split(v, sep);
+                    }
+                    let entry = attributes.entry(mapping.attribute.clone()).or_default();
+                    entry.extend(v);
+                    dedup(entry);
+                }
+                Err(e) => errors.push(RecordError::at(mapping, e)),
+            },
+        }
+    }
+
+    Some(ObjectImage {
+        section: section.name.clone(),
+        object_type: section
+            .object_type
+            .clone()
+            .unwrap_or_else(|| section.name.clone()),
+        key: Key {
+            attribute: key_mapping.attribute.clone(),
+            value: key_value,
+        },
+        attributes,
+        references,
+        errors,
+    })
+}
+
+/// The AQL queries of a reference for one record. `=` terms give one query per value (read side
+/// by side when several terms have placeholders); an `IN` term puts all its values in one list.
+fn reference_queries(
+    reference: &Reference,
+    record: &dyn Record,
+) -> Result<Vec<ReferenceQuery>, SourceError> {
+    struct Term<'a> {
+        attribute: String,
+        op: AqlOp,
+        values: Vec<std::borrow::Cow<'a, str>>,
+    }
+    let mut terms = Vec::with_capacity(reference.terms.len());
+    let mut rows = 1;
+    let mut rows_from: Option<usize> = None;
+    for term in &reference.terms {
+        let mut vals = Vec::new();
+        for v in &term.values {
+            match v {
+                AqlValue::Constant(c) => vals.push(std::borrow::Cow::Borrowed(c.as_str())),
+                AqlValue::Source(s) => {
+                    let mut found = values(s, record)?;
+                    dedup(&mut found);
+                    vals.extend(
+                        found
+                            .into_iter()
+                            .map(|x| std::borrow::Cow::Owned(x.into_text())),
+                    );
+                }
+            }
+        }
+        if vals.is_empty() {
+            // Nothing to link for this record.
+            return Ok(Vec::new());
+        }
+        if term.op == AqlOp::Eq && vals.len() > 1 {
+            if let Some(prev) = rows_from.filter(|&p| p != vals.len()) {
+                return Err(SourceError {
+                    code: Code::MismatchedValueCounts,
+                    message: format!("the reference's placeholders give {prev} and {} values; they cannot be paired", vals.len()),
+                });
+            }
+            rows = vals.len();
+            rows_from = Some(rows);
+        }
+        terms.push(Term {
+            attribute: aql::attribute(&term.attribute),
+            op: term.op,
+            values: vals,
+        });
+    }
+    Ok((0..rows)
+        .map(|row| {
+            let text = terms
+                .iter()
+                .map(|t| match t.op {
+                    AqlOp::Eq => {
+                        let v = if t.values.len() == 1 {
+                            &t.values[0]
+                        } else {
+                            &t.values[row]
+                        };
+                        format!("{} = {}", t.attribute, aql::quote(v))
+                    }
+                    AqlOp::In => format!(
+                        "{} IN ({})",
+                        t.attribute,
+                        t.values
+                            .iter()
+                            .map(|v| aql::quote(v))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                })
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            ReferenceQuery {
+                object_type: reference.object_type.clone(),
+                aql: text,
+            }
+        })
+        .collect())
+}
+
+fn holds(condition: &Condition, record: &dyn Record) -> Result<bool, SourceError> {
+    Ok(match condition {
+        Condition::Or(items) => {
+            for c in items {
+                if holds(c, record)? {
+                    return Ok(true);
+                }
+            }
+            false
+        }
+        Condition::And(items) => {
+            for c in items {
+                if !holds(c, record)? {
+                    return Ok(false);
+                }
+            }
+            true
+        }
+        Condition::Not(c) => !holds(c, record)?,
+        Condition::Exists(s) => !values(s, record)?.is_empty(),
+        Condition::In { source, literals } => {
+            let v = values(source, record)?;
+            v.iter().any(|x| literals.iter().any(|l| equals(x, l)))
+        }
+        Condition::Compare {
+            source,
+            op,
+            literal,
+        } => {
+            let v = values(source, record)?;
+            match (op, literal) {
+                (CompareOp::Eq, Literal::Null) => v.is_empty(),
+                (CompareOp::Ne, Literal::Null) => !v.is_empty(),
+                (CompareOp::Eq, l) => v.iter().any(|x| equals(x, l)),
+                (CompareOp::Ne, l) => !v.iter().any(|x| equals(x, l)),
+                (op, l) => v
+                    .iter()
+                    .any(|x| order(x, l).is_some_and(|o| op_holds(*op, o))),
+            }
+        }
+    })
+}
+
+fn equals(value: &Scalar, literal: &Literal) -> bool {
+    order(value, literal) == Some(std::cmp::Ordering::Equal)
+}
+
+/// How a value compares with a literal: numbers as numbers (text that reads as a number too),
+/// text as text, booleans with booleans; other pairs do not compare.
+fn order(value: &Scalar, literal: &Literal) -> Option<std::cmp::Ordering> {
+    match (value, literal) {
+        (Scalar::Text(t), Literal::Text(l)) => Some(t.as_str().cmp(l.as_str())),
+        (Scalar::Number(n), Literal::Number(l)) => n.as_f64()?.partial_cmp(l),
+        (Scalar::Text(t), Literal::Number(l)) => t.trim().parse::<f64>().ok()?.partial_cmp(l),
+        (Scalar::Number(n), Literal::Text(l)) => Some(n.to_string().as_str().cmp(l.as_str())),
+        (Scalar::Bool(b), Literal::Bool(l)) => Some(b.cmp(l)),
+        (Scalar::Bool(b), Literal::Text(l)) => {
+            Some(if *b { "true" } else { "false" }.cmp(l.as_str()))
+        }
+        _ => None,
+    }
+}
+
+fn op_holds(op: CompareOp, o: std::cmp::Ordering) -> bool {
+    use std::cmp::Ordering::*;
+    match op {
+        CompareOp::Eq => o == Equal,
+        CompareOp::Ne => o != Equal,
+        CompareOp::Lt => o == Less,
+        CompareOp::Le => o != Greater,
+        CompareOp::Gt => o == Greater,
+        CompareOp::Ge => o != Less,
+    }
+}

@@ -1,0 +1,80 @@
+//! The canonical layout of a mapping file.
+//!
+//! One entry a line as `prefix:source=Attribute|query`, no spaces around the separators, no
+//! trailing spaces, LF line ends, no byte-order mark, at most one blank line in a row, and one
+//! blank line before each section header (above the comments that introduce it). Sources,
+//! queries and conditions keep their own text. Formatting a formatted file changes nothing.
+
+use super::ast::{Document, EntryKind, Line, Pipe};
+use crate::diag::Span;
+
+/// Formats a parsed mapping. `text` is the text `doc` was parsed from; call it only on a
+/// document without errors.
+pub fn format(doc: &Document, text: &str) -> String {
+    let slice = |s: Span| text.get(s.start..s.end).unwrap_or("").trim();
+    let mut out: Vec<String> = Vec::new();
+    let mut blank_pending = false;
+    for line in &doc.lines {
+        let rendered = match line {
+            Line::Blank => {
+                blank_pending = !out.is_empty();
+                continue;
+            }
+            Line::Comment(c) => c.value.clone(),
+            Line::Broken(b) => slice(b.span).to_string(),
+            Line::Header(h) => {
+                // The comments right above a header belong to it: the blank line goes above them.
+                let mut at = out.len();
+                if !blank_pending {
+                    while at > 0 && out[at - 1].starts_with('#') {
+                        at -= 1;
+                    }
+                }
+                if at > 0 && !out[at - 1].is_empty() {
+                    out.insert(at, String::new());
+                }
+                blank_pending = false;
+                out.push(format!("{}:", h.value));
+                continue;
+            }
+            Line::Entry(e) => {
+                let body = match &e.kind {
+                    EntryKind::Key(m) | EntryKind::Map(m) => {
+                        let mut s = format!("{}={}", slice(m.source.span()), m.attribute.value);
+                        match &m.pipe {
+                            None => {}
+                            Some(Pipe::Reference(aql)) => {
+                                s.push('|');
+                                s.push_str(slice(aql.span));
+                            }
+                            Some(Pipe::Options(options)) => {
+                                for o in options {
+                                    s.push('|');
+                                    s.push_str(&format!("{}={}", o.name.value, o.value.value));
+                                }
+                            }
+                        }
+                        s
+                    }
+                    EntryKind::Config(c) => format!("{}={}", c.name.value, c.value.value),
+                    EntryKind::Filter(_) => {
+                        let after = e.prefix.span.end + 1;
+                        slice(Span::new(after, e.span.end)).to_string()
+                    }
+                };
+                format!("{}:{}", e.prefix.value, body)
+            }
+        };
+        if blank_pending {
+            out.push(String::new());
+            blank_pending = false;
+        }
+        out.push(rendered);
+    }
+    while out.last().is_some_and(String::is_empty) {
+        out.pop();
+    }
+    let mut s = out.join("\n");
+    s.push('\n');
+    s
+}

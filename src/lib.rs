@@ -1,0 +1,12 @@
+//! assetsync keeps Jira Service Management Assets in step with identity providers, driven by a
+//! small mapping language.
+//!
+//! Data flows one way: [`source`] reads records, [`lang`] compiles a mapping into a program,
+//! [`eval`] turns each record into an object image. [`diag`] holds the diagnostics and their
+//! stable codes; [`cli`] the commands.
+
+pub mod cli;
+pub mod diag;
+pub mod eval;
+pub mod lang;
+pub mod source;
