@@ -3,10 +3,11 @@
 use super::mapping::{load, program_or_report};
 use super::{Failure, Outcome};
 use crate::diag::did_you_mean;
-use crate::eval::evaluate;
+use crate::eval::evaluator::Evaluator;
 use crate::lang::program::Section;
 use crate::lang::Program;
-use crate::source::{parse_records, Input, SourceError};
+use crate::source::stream::{read_each_parallel, ChunkSink, RecordSink};
+use crate::source::{Input, SourceError};
 use std::collections::HashMap;
 use std::io::{BufWriter, Read, Write};
 use std::path::PathBuf;
@@ -32,42 +33,73 @@ pub fn run(args: Args) -> Outcome {
     name_object_types(&mut program, args.object_type.as_deref())?;
     let sections = select(&program, args.section.as_deref())?;
     let inputs = SourceArgs::parse(&args.source, &program)?;
+    let stdin_users = sections
+        .iter()
+        .filter(|s| matches!(inputs.for_section(&s.name), Ok(Input::Stdin)))
+        .count();
 
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut cache = Cache::default();
+    let mut stdin_bytes: Option<Vec<u8>> = None;
     let mut failed_records = 0usize;
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     for section in sections {
         let input = inputs.for_section(&section.name)?;
-        let records = cache.records(input, section)?;
-        for (i, record) in records.iter().enumerate() {
-            let Some(image) = evaluate(section, record) else {
-                continue;
-            };
-            for e in &image.errors {
-                let key = image
-                    .key
-                    .value
-                    .as_deref()
-                    .map(|k| format!(" (key {k})"))
-                    .unwrap_or_default();
-                eprintln!(
-                    "{path}:{}:{}: error[{}]: {} record {}{key}: {}",
-                    e.line,
-                    e.column,
-                    e.code,
-                    section.name,
-                    i + 1,
-                    e.message
-                );
+        let printers = (0..workers)
+            .map(|_| Printer {
+                evaluator: Evaluator::new(section),
+                mapping: &path,
+                chunk: Chunk::default(),
+                failure: None,
+            })
+            .collect();
+        let emit = |chunk: Chunk| {
+            failed_records += chunk.failed_records;
+            if !chunk.errors.is_empty() {
+                let _ = std::io::stderr().write_all(&chunk.errors);
             }
-            if !image.errors.is_empty() {
-                failed_records += 1;
+            out.write_all(&chunk.images)
+                .map_err(|error| SourceError::Io {
+                    name: "standard output".to_string(),
+                    error,
+                })
+        };
+        let records = section.config.records.as_ref();
+        let name = input.name();
+        let result = match input {
+            Input::File(file) => {
+                let reader = std::fs::File::open(file).map_err(|e| {
+                    Failure::Usage(format!("cannot read source {}: {e}", file.display()))
+                })?;
+                read_each_parallel(&name, reader, records, printers, emit)
             }
-            serde_json::to_writer(&mut out, &image)
-                .map_err(|e| Failure::Usage(format!("cannot write output: {e}")))?;
-            out.write_all(b"\n")
-                .map_err(|e| Failure::Usage(format!("cannot write output: {e}")))?;
+            // Standard input can be read once: several sections share one copy of it.
+            Input::Stdin if stdin_users > 1 => {
+                if stdin_bytes.is_none() {
+                    let mut buf = Vec::new();
+                    std::io::stdin()
+                        .read_to_end(&mut buf)
+                        .map_err(|e| Failure::Usage(format!("cannot read standard input: {e}")))?;
+                    stdin_bytes = Some(buf);
+                }
+                read_each_parallel(
+                    &name,
+                    stdin_bytes.as_deref().unwrap_or_default(),
+                    records,
+                    printers,
+                    emit,
+                )
+            }
+            Input::Stdin => read_each_parallel(&name, std::io::stdin(), records, printers, emit),
+        };
+        match result {
+            Ok(_) => {}
+            Err(e @ SourceError::Io { .. }) => return Err(Failure::Usage(e.to_string())),
+            Err(e @ SourceError::Malformed { .. }) => {
+                let _ = out.flush();
+                eprintln!("error: {e}");
+                return Err(Failure::Input);
+            }
         }
     }
     out.flush()
@@ -77,6 +109,77 @@ pub fn run(args: Args) -> Outcome {
         return Err(Failure::Input);
     }
     Ok(())
+}
+
+/// What a printer made of some records: their images as JSON Lines, and their errors.
+#[derive(Default)]
+struct Chunk {
+    images: Vec<u8>,
+    errors: Vec<u8>,
+    failed_records: usize,
+}
+
+/// Writes the image of each record as a JSON line, and the record's errors as text.
+struct Printer<'a, 'p> {
+    evaluator: Evaluator<'p>,
+    mapping: &'a str,
+    chunk: Chunk,
+    failure: Option<std::io::Error>,
+}
+
+impl RecordSink for Printer<'_, '_> {
+    fn record<'de, D: serde::Deserializer<'de>>(
+        &mut self,
+        index: usize,
+        d: D,
+    ) -> Result<(), D::Error> {
+        let Some(image) = self.evaluator.read(d)? else {
+            return Ok(());
+        };
+        if !image.errors.is_empty() {
+            self.chunk.failed_records += 1;
+            let section = &self.evaluator.section().name;
+            let key = image
+                .key
+                .value
+                .as_deref()
+                .map(|k| format!(" (key {k})"))
+                .unwrap_or_default();
+            for e in &image.errors {
+                let _ = writeln!(
+                    self.chunk.errors,
+                    "{}:{}:{}: error[{}]: {section} record {}{key}: {}",
+                    self.mapping,
+                    e.line,
+                    e.column,
+                    e.code,
+                    index + 1,
+                    e.message
+                );
+            }
+        }
+        let written = serde_json::to_writer(&mut self.chunk.images, &image);
+        self.chunk.images.push(b'\n');
+        written.map_err(|e| {
+            self.failure = Some(e.into());
+            serde::de::Error::custom("output failed")
+        })
+    }
+
+    fn take_failure(&mut self) -> Option<SourceError> {
+        self.failure.take().map(|error| SourceError::Io {
+            name: "standard output".to_string(),
+            error,
+        })
+    }
+}
+
+impl ChunkSink for Printer<'_, '_> {
+    type Chunk = Chunk;
+
+    fn take_chunk(&mut self) -> Chunk {
+        std::mem::take(&mut self.chunk)
+    }
 }
 
 /// Gives the sections without an object type the one from the command line.
@@ -157,45 +260,5 @@ impl SourceArgs {
                     "no source for section `{section}`: add `--source {section}=<FILE>`"
                 ))
             })
-    }
-}
-
-/// Source bytes read once per input (standard input can only be read once).
-#[derive(Default)]
-struct Cache {
-    bytes: HashMap<String, Vec<u8>>,
-}
-
-impl Cache {
-    fn records(
-        &mut self,
-        input: &Input,
-        section: &Section,
-    ) -> Result<Vec<serde_json::Value>, Failure> {
-        let name = input.name();
-        if !self.bytes.contains_key(&name) {
-            let bytes = match input {
-                Input::Stdin => {
-                    let mut buf = Vec::new();
-                    std::io::stdin()
-                        .read_to_end(&mut buf)
-                        .map_err(|e| Failure::Usage(format!("cannot read standard input: {e}")))?;
-                    buf
-                }
-                Input::File(p) => std::fs::read(p).map_err(|e| {
-                    Failure::Usage(format!("cannot read source {}: {e}", p.display()))
-                })?,
-            };
-            self.bytes.insert(name.clone(), bytes);
-        }
-        parse_records(&name, &self.bytes[&name], section.config.records.as_ref()).map_err(|e| {
-            match e {
-                SourceError::Io { .. } => Failure::Usage(e.to_string()),
-                SourceError::Malformed { .. } => {
-                    eprintln!("error: {e}");
-                    Failure::Input
-                }
-            }
-        })
     }
 }

@@ -66,6 +66,7 @@ codes! {
     NotAReference = "M032", "reference on an attribute that is not a reference";
     TooManyValues = "M033", "several values for a single-valued attribute";
     NestingTooDeep = "M034", "expression nested too deeply";
+    LineTooLong = "M035", "line too long";
     // Records (evaluation time): the record is skipped, the run goes on.
     NotAScalar = "M101", "object or array where a single value is needed";
     MissingKeyValue = "M102", "record has no key value";
@@ -104,6 +105,17 @@ mod tests {
                 "{s}"
             );
             assert!(!code.title().is_empty());
+        }
+    }
+
+    #[test]
+    fn the_language_docs_list_every_code() {
+        let docs = include_str!("../../docs/language.md");
+        for code in Code::ALL {
+            assert!(
+                docs.contains(&format!("| {} |", code.as_str())),
+                "docs/language.md does not list {code}"
+            );
         }
     }
 }

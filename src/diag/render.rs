@@ -112,6 +112,11 @@ pub fn render_human(
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(width)
         .with_context_lines(1);
+    // miette takes a lone CR for a line end when it picks the lines around a span, but not when
+    // it numbers and prints them; as LF (one byte for one, so spans stay valid) it agrees with
+    // `LineIndex` and the parser.
+    let lone_cr_as_lf = lone_cr_as_lf(text);
+    let text = lone_cr_as_lf.as_str();
     let index = LineIndex::new(text);
     // miette shows whole lines; a 10 MB line would be printed in full, so very long lines are
     // cut to a window around the span before rendering.
@@ -136,6 +141,19 @@ pub fn render_human(
             );
         }
         out.push_str(&one);
+    }
+    out
+}
+
+fn lone_cr_as_lf(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(if c == '\r' && chars.peek() != Some(&'\n') {
+            '\n'
+        } else {
+            c
+        });
     }
     out
 }

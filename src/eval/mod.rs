@@ -5,7 +5,8 @@
 //! `filter:` leaves the record out. Problems with the record are part of the image (`errors`);
 //! they never stop a run.
 
-pub mod aql;
+pub mod evaluator;
+pub mod projection;
 pub mod record;
 pub mod scalar;
 pub mod values;
@@ -14,34 +15,37 @@ pub use record::Record;
 pub use scalar::Scalar;
 
 use crate::diag::Code;
+use crate::lang::aql::quote_into;
 use crate::lang::program::{
     AqlOp, AqlValue, CompareOp, Condition, Literal, Mapping, Reference, Section,
 };
 use scalar::dedup;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use values::{split, values, SourceError};
 
+/// What one record makes of one section. Names are borrowed from the program.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ObjectImage {
-    pub section: String,
-    pub object_type: String,
-    pub key: Key,
+pub struct ObjectImage<'p> {
+    pub section: &'p str,
+    pub object_type: &'p str,
+    pub key: Key<'p>,
     /// Every mapped attribute, in name order; an attribute whose source gave nothing has `[]`.
-    pub attributes: BTreeMap<String, Vec<Scalar>>,
-    pub references: BTreeMap<String, Vec<ReferenceQuery>>,
+    pub attributes: BTreeMap<&'p str, Vec<Scalar>>,
+    pub references: BTreeMap<&'p str, Vec<ReferenceQuery<'p>>>,
     pub errors: Vec<RecordError>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Key {
-    pub attribute: String,
+pub struct Key<'p> {
+    pub attribute: &'p str,
     pub value: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ReferenceQuery {
-    pub object_type: String,
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct ReferenceQuery<'p> {
+    pub object_type: &'p str,
     pub aql: String,
 }
 
@@ -69,7 +73,7 @@ impl RecordError {
 }
 
 /// Evaluates `section` on one record. `None` when the section's filters leave it out.
-pub fn evaluate(section: &Section, record: &dyn Record) -> Option<ObjectImage> {
+pub fn evaluate<'p>(section: &'p Section, record: &dyn Record) -> Option<ObjectImage<'p>> {
     let mut errors = Vec::new();
     for filter in &section.filters {
         match holds(filter, record) {
@@ -124,30 +128,35 @@ pub fn evaluate(section: &Section, record: &dyn Record) -> Option<ObjectImage> {
         }
     };
 
-    let mut attributes: BTreeMap<String, Vec<Scalar>> = BTreeMap::new();
+    let mut attributes: BTreeMap<&str, Vec<Scalar>> = BTreeMap::new();
     if let Some(v) = &key_value {
-        attributes.insert(key_mapping.attribute.clone(), vec![Scalar::Text(v.clone())]);
+        attributes.insert(&key_mapping.attribute, vec![Scalar::Text(v.clone())]);
     }
-    let mut references: BTreeMap<String, Vec<ReferenceQuery>> = BTreeMap::new();
+    let mut references: BTreeMap<&str, Vec<ReferenceQuery>> = BTreeMap::new();
     for mapping in &section.maps {
         match &mapping.reference {
-            Some(reference) => match reference_queries(reference, record) {
-                Ok(queries) => {
-                    let entry = references.entry(mapping.attribute.clone()).or_default();
-                    for q in queries {
-                        if !entry.contains(&q) {
-                            entry.push(q);
+            Some(reference) => {
+                let mut queries = Vec::new();
+                match reference_queries(reference, record, &mut queries) {
+                    Ok(()) => {
+                        let entry = references.entry(&mapping.attribute).or_default();
+                        if entry.is_empty() {
+                            *entry = queries;
+                        } else {
+                            // A second line writing the same attribute adds to it: each query once.
+                            entry.extend(queries);
+                            dedup(entry);
                         }
                     }
+                    Err(e) => errors.push(RecordError::at(mapping, e)),
                 }
-                Err(e) => errors.push(RecordError::at(mapping, e)),
-            },
+            }
             None => match values(&mapping.source, record) {
                 Ok(mut v) => {
                     if let Some(sep) = &mapping.array_separator {
                         v = split(v, sep);
                     }
-                    let entry = attributes.entry(mapping.attribute.clone()).or_default();
+                    let entry = attributes.entry(&mapping.attribute).or_default();
                     entry.extend(v);
                     dedup(entry);
                 }
@@ -157,13 +166,10 @@ pub fn evaluate(section: &Section, record: &dyn Record) -> Option<ObjectImage> {
     }
 
     Some(ObjectImage {
-        section: section.name.clone(),
-        object_type: section
-            .object_type
-            .clone()
-            .unwrap_or_else(|| section.name.clone()),
+        section: &section.name,
+        object_type: section.object_type.as_deref().unwrap_or(&section.name),
         key: Key {
-            attribute: key_mapping.attribute.clone(),
+            attribute: &key_mapping.attribute,
             value: key_value,
         },
         attributes,
@@ -172,87 +178,80 @@ pub fn evaluate(section: &Section, record: &dyn Record) -> Option<ObjectImage> {
     })
 }
 
-/// The AQL queries of a reference for one record. `=` terms give one query per value (read side
-/// by side when several terms have placeholders); an `IN` term puts all its values in one list.
-fn reference_queries(
-    reference: &Reference,
+/// Appends the AQL queries of a reference for one record to `out`. `=` terms give one query per
+/// value (read side by side when several terms have placeholders); an `IN` term puts all its
+/// values in one list.
+fn reference_queries<'p>(
+    reference: &'p Reference,
     record: &dyn Record,
-) -> Result<Vec<ReferenceQuery>, SourceError> {
-    struct Term<'a> {
-        attribute: String,
-        op: AqlOp,
-        values: Vec<std::borrow::Cow<'a, str>>,
-    }
-    let mut terms = Vec::with_capacity(reference.terms.len());
+    out: &mut Vec<ReferenceQuery<'p>>,
+) -> Result<(), SourceError> {
+    let mut columns: Vec<Vec<Cow<str>>> = Vec::with_capacity(reference.terms.len());
     let mut rows = 1;
-    let mut rows_from: Option<usize> = None;
     for term in &reference.terms {
-        let mut vals = Vec::new();
+        let mut vals: Vec<Cow<str>> = Vec::new();
         for v in &term.values {
             match v {
-                AqlValue::Constant(c) => vals.push(std::borrow::Cow::Borrowed(c.as_str())),
+                AqlValue::Constant(c) => vals.push(Cow::Borrowed(c.as_str())),
                 AqlValue::Source(s) => {
                     let mut found = values(s, record)?;
                     dedup(&mut found);
-                    vals.extend(
-                        found
-                            .into_iter()
-                            .map(|x| std::borrow::Cow::Owned(x.into_text())),
-                    );
+                    vals.extend(found.into_iter().map(|x| Cow::Owned(x.into_text())));
                 }
             }
         }
         if vals.is_empty() {
             // Nothing to link for this record.
-            return Ok(Vec::new());
+            return Ok(());
         }
         if term.op == AqlOp::Eq && vals.len() > 1 {
-            if let Some(prev) = rows_from.filter(|&p| p != vals.len()) {
+            if rows > 1 && rows != vals.len() {
                 return Err(SourceError {
                     code: Code::MismatchedValueCounts,
-                    message: format!("the reference's placeholders give {prev} and {} values; they cannot be paired", vals.len()),
+                    message: format!(
+                        "the reference's placeholders give {rows} and {} values; they cannot be paired",
+                        vals.len()
+                    ),
                 });
             }
             rows = vals.len();
-            rows_from = Some(rows);
         }
-        terms.push(Term {
-            attribute: aql::attribute(&term.attribute),
-            op: term.op,
-            values: vals,
+        columns.push(vals);
+    }
+    out.reserve(rows);
+    for row in 0..rows {
+        let mut aql = String::new();
+        for (i, (term, vals)) in reference.terms.iter().zip(&columns).enumerate() {
+            if i > 0 {
+                aql.push_str(" AND ");
+            }
+            aql.push_str(&term.prefix);
+            match term.op {
+                AqlOp::Eq => quote_into(
+                    &mut aql,
+                    if vals.len() == 1 {
+                        &vals[0]
+                    } else {
+                        &vals[row]
+                    },
+                ),
+                AqlOp::In => {
+                    for (j, v) in vals.iter().enumerate() {
+                        if j > 0 {
+                            aql.push_str(", ");
+                        }
+                        quote_into(&mut aql, v);
+                    }
+                    aql.push(')');
+                }
+            }
+        }
+        out.push(ReferenceQuery {
+            object_type: &reference.object_type,
+            aql,
         });
     }
-    Ok((0..rows)
-        .map(|row| {
-            let text = terms
-                .iter()
-                .map(|t| match t.op {
-                    AqlOp::Eq => {
-                        let v = if t.values.len() == 1 {
-                            &t.values[0]
-                        } else {
-                            &t.values[row]
-                        };
-                        format!("{} = {}", t.attribute, aql::quote(v))
-                    }
-                    AqlOp::In => format!(
-                        "{} IN ({})",
-                        t.attribute,
-                        t.values
-                            .iter()
-                            .map(|v| aql::quote(v))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                })
-                .collect::<Vec<_>>()
-                .join(" AND ");
-            ReferenceQuery {
-                object_type: reference.object_type.clone(),
-                aql: text,
-            }
-        })
-        .collect())
+    Ok(())
 }
 
 fn holds(condition: &Condition, record: &dyn Record) -> Result<bool, SourceError> {

@@ -2,7 +2,7 @@
 //! record can be something other than a fully built JSON tree.
 
 use super::scalar::Scalar;
-use crate::lang::program::DotPath;
+use crate::lang::program::{DotPath, PathRef};
 use serde_json::Value;
 
 /// A record met an object where a single value was needed.
@@ -16,6 +16,12 @@ pub trait Record {
     /// Appends the single values at `path` to `out`: an array met on the way without an index
     /// fans out over its elements, an array at the end gives its elements, null gives nothing.
     fn scalars(&self, path: &DotPath, out: &mut Vec<Scalar>) -> Result<(), NotAScalar>;
+
+    /// [`Record::scalars`] for a path of the program; a record projected for the section
+    /// answers by the path's slot.
+    fn scalars_at(&self, path: &PathRef, out: &mut Vec<Scalar>) -> Result<(), NotAScalar> {
+        self.scalars(&path.path, out)
+    }
 
     /// The whole record, for the sources that need it (JSONPath, compatibility filters).
     fn whole(&self) -> Option<&Value>;

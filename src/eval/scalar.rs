@@ -5,7 +5,7 @@ use serde_json::{Number, Value};
 use std::borrow::Cow;
 
 /// A single value read from a record or made by a function.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(untagged)]
 pub enum Scalar {
     Text(String),
@@ -41,16 +41,27 @@ impl Scalar {
     }
 }
 
-/// Removes repeated values, keeping the first of each (values stay in source order).
-pub fn dedup(values: &mut Vec<Scalar>) {
-    if values.len() < 2 {
-        return;
-    }
-    let mut kept: Vec<Scalar> = Vec::with_capacity(values.len());
-    for v in values.drain(..) {
-        if !kept.contains(&v) {
-            kept.push(v);
+/// Removes repeated values, keeping the first of each (values stay in source order). Linear:
+/// a user may well be in thousands of groups.
+pub fn dedup<T: Eq + std::hash::Hash>(values: &mut Vec<T>) {
+    match values.len() {
+        0 | 1 => {}
+        // Few values: comparing them all is cheaper than hashing.
+        n if n <= 16 => {
+            let mut i = 1;
+            while i < values.len() {
+                if values[..i].contains(&values[i]) {
+                    values.remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        n => {
+            let mut seen = std::collections::HashSet::with_capacity(n);
+            let keep: Vec<bool> = values.iter().map(|v| seen.insert(v)).collect();
+            let mut keep = keep.into_iter();
+            values.retain(|_| keep.next().unwrap_or(false));
         }
     }
-    *values = kept;
 }

@@ -25,7 +25,7 @@ impl SourceError {
 pub fn values(source: &Source, record: &dyn Record) -> Result<Vec<Scalar>, SourceError> {
     let mut out = Vec::new();
     match source {
-        Source::Path(path) => record.scalars(path, &mut out).map_err(|e| {
+        Source::Path(path) => record.scalars_at(path, &mut out).map_err(|e| {
             SourceError::new(
                 Code::NotAScalar,
                 format!("`{}` is an object, not a value", e.path),

@@ -220,11 +220,7 @@ fn compile_map(
                     ast::AqlOp::Eq => AqlOp::Eq,
                     ast::AqlOp::In => AqlOp::In,
                 };
-                terms.push(AqlTerm {
-                    attribute: term.attribute.value.clone(),
-                    op,
-                    values,
-                });
+                terms.push(AqlTerm::new(term.attribute.value.clone(), op, values));
             }
             reference = Some(Reference {
                 object_type: m.attribute.value.clone(),
@@ -364,7 +360,7 @@ fn finish(draft: Draft, schema: Option<&Schema>, diags: &mut Vec<Diagnostic>) ->
                 })
         })
         || draft.filters.iter().any(condition_needs_whole_record);
-    Some(Section {
+    let mut section = Section {
         name,
         object_type,
         key,
@@ -372,7 +368,10 @@ fn finish(draft: Draft, schema: Option<&Schema>, diags: &mut Vec<Diagnostic>) ->
         filters: draft.filters,
         config: draft.config,
         needs_whole_record,
-    })
+        paths: Vec::new(),
+    };
+    section.assign_slots();
+    Some(section)
 }
 
 fn condition_needs_whole_record(c: &Condition) -> bool {

@@ -1,6 +1,7 @@
 //! The canonical layout of a mapping file.
 //!
-//! One entry a line as `prefix:source=Attribute|query`, no spaces around the separators, no
+//! One entry a line as `prefix:source=Attribute|query`, no spaces around the separators (but
+//! around an `=` that would otherwise be read as part of `==`, `!=`, `<=` or `>=`), no
 //! trailing spaces, LF line ends, no byte-order mark, at most one blank line in a row, and one
 //! blank line before each section header (above the comments that introduce it). Sources,
 //! queries and conditions keep their own text. Formatting a formatted file changes nothing.
@@ -11,7 +12,13 @@ use crate::diag::Span;
 /// Formats a parsed mapping. `text` is the text `doc` was parsed from; call it only on a
 /// document without errors.
 pub fn format(doc: &Document, text: &str) -> String {
-    let slice = |s: Span| text.get(s.start..s.end).unwrap_or("").trim();
+    // Only spaces and tabs are trimmed, as the parser does: other Unicode spaces belong to the
+    // text (`\u{A0}` is a path character).
+    let slice = |s: Span| {
+        text.get(s.start..s.end)
+            .unwrap_or("")
+            .trim_matches([' ', '\t'])
+    };
     let mut out: Vec<String> = Vec::new();
     let mut blank_pending = false;
     for line in &doc.lines {
@@ -40,7 +47,19 @@ pub fn format(doc: &Document, text: &str) -> String {
             Line::Entry(e) => {
                 let body = match &e.kind {
                     EntryKind::Key(m) | EntryKind::Map(m) => {
-                        let mut s = format!("{}={}", slice(m.source.span()), m.attribute.value);
+                        let source = slice(m.source.span());
+                        let attribute = &m.attribute.value;
+                        // `==`, `!=`, `<=` and `>=` are read as part of the source, so an `=`
+                        // that would form one with its neighbour is set apart by spaces
+                        // (`map:x_where_a/b_eq_v! = X`, `map:x = =Odd Name`).
+                        let eq = if source.ends_with(['!', '<', '>', '='])
+                            || attribute.starts_with('=')
+                        {
+                            " = "
+                        } else {
+                            "="
+                        };
+                        let mut s = format!("{source}{eq}{attribute}");
                         match &m.pipe {
                             None => {}
                             Some(Pipe::Reference(aql)) => {

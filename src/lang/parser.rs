@@ -99,6 +99,21 @@ fn parse_entry(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Line {
     let span = Span::new(prefix.span.start, body_start + body.len());
+    if body.len() > MAX_LINE {
+        diagnostics.push(
+            Diagnostic::error(
+                Code::LineTooLong,
+                Span::new(body_start + MAX_LINE, body_start + body.len()),
+                format!(
+                    "this line holds {} bytes; an entry may hold {MAX_LINE}",
+                    body.len()
+                ),
+            )
+            .with_label("the line goes on past the limit from here")
+            .with_help("is this the right file? a mapping line names a source and an attribute"),
+        );
+        return Line::Broken(Spanned::new(String::new(), span));
+    }
     if let Some(at) = too_deep(body) {
         diagnostics.push(
             Diagnostic::error(
@@ -144,6 +159,10 @@ fn parse_entry(
         _ => Line::Broken(Spanned::new(String::new(), span)),
     }
 }
+
+/// Longer entries are refused before they are parsed: real ones are short, and no input should
+/// keep the parser busy for long.
+const MAX_LINE: usize = 64 * 1024;
 
 /// Deeper nesting than this is refused before parsing, so that no input can exhaust the stack.
 const MAX_DEPTH: usize = 64;

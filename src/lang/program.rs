@@ -45,6 +45,9 @@ pub struct Section {
     pub config: SectionConfig,
     /// Whether some source needs the whole record (JSONPath, compatibility filters).
     pub needs_whole_record: bool,
+    /// The distinct dot paths the section reads, by slot (see [`PathRef`]).
+    #[serde(skip)]
+    pub paths: Vec<DotPath>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -91,10 +94,24 @@ impl DotPath {
     }
 }
 
+/// A dot path source with its slot: the compiler numbers the distinct paths of a section, so
+/// that a record projected for the section can answer by number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathRef {
+    pub path: DotPath,
+    pub slot: usize,
+}
+
+impl Serialize for PathRef {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.path.serialize(s)
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
-    Path(DotPath),
+    Path(PathRef),
     JsonPath(JsonPathQuery),
     /// Elements of an array selected by a condition (the compatibility `where` forms).
     Filtered(Box<FilteredPath>),
@@ -113,6 +130,22 @@ impl Source {
                 TemplatePart::Source(s) => s.needs_whole_record(),
             }),
             Source::Call(call) => call.arguments().any(Source::needs_whole_record),
+        }
+    }
+
+    /// Calls `f` on every dot path in the source, nested ones included.
+    pub fn for_each_path_mut(&mut self, f: &mut impl FnMut(&mut PathRef)) {
+        match self {
+            Source::Path(p) => f(p),
+            Source::JsonPath(_) | Source::Filtered(_) | Source::Literal(_) => {}
+            Source::Template(parts) => {
+                for part in parts {
+                    if let TemplatePart::Source(s) = part {
+                        s.for_each_path_mut(f);
+                    }
+                }
+            }
+            Source::Call(call) => call.for_each_argument_mut(&mut |s| s.for_each_path_mut(f)),
         }
     }
 
@@ -185,6 +218,20 @@ pub enum Call {
 }
 
 impl Call {
+    pub fn for_each_argument_mut(&mut self, f: &mut impl FnMut(&mut Source)) {
+        match self {
+            Call::Lower(s)
+            | Call::Upper(s)
+            | Call::Trim(s)
+            | Call::Split(s, _)
+            | Call::Join(s, _)
+            | Call::Replace(s, _, _)
+            | Call::Date(s, _)
+            | Call::First(s) => f(s),
+            Call::Coalesce(v) | Call::Concat(v) => v.iter_mut().for_each(f),
+        }
+    }
+
     pub fn arguments(&self) -> Box<dyn Iterator<Item = &Source> + '_> {
         match self {
             Call::Lower(s)
@@ -217,6 +264,25 @@ pub struct AqlTerm {
     pub attribute: String,
     pub op: AqlOp,
     pub values: Vec<AqlValue>,
+    /// The term's AQL up to its first value (`Name = `, `"Group Name" IN (`), written once.
+    #[serde(skip)]
+    pub prefix: String,
+}
+
+impl AqlTerm {
+    pub fn new(attribute: String, op: AqlOp, values: Vec<AqlValue>) -> Self {
+        let name = super::aql::attribute(&attribute);
+        let prefix = match op {
+            AqlOp::Eq => format!("{name} = "),
+            AqlOp::In => format!("{name} IN ("),
+        };
+        AqlTerm {
+            attribute,
+            op,
+            values,
+            prefix,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -249,6 +315,53 @@ pub enum Condition {
         source: Source,
         literals: Vec<Literal>,
     },
+}
+
+impl Condition {
+    pub fn for_each_source_mut(&mut self, f: &mut impl FnMut(&mut Source)) {
+        match self {
+            Condition::Or(v) | Condition::And(v) => {
+                v.iter_mut().for_each(|c| c.for_each_source_mut(f))
+            }
+            Condition::Not(c) => c.for_each_source_mut(f),
+            Condition::Exists(s)
+            | Condition::Compare { source: s, .. }
+            | Condition::In { source: s, .. } => f(s),
+        }
+    }
+}
+
+impl Section {
+    /// Numbers the distinct dot paths of the section (see [`PathRef`]).
+    pub fn assign_slots(&mut self) {
+        let mut paths: Vec<DotPath> = Vec::new();
+        let mut slot = |p: &mut PathRef| {
+            p.slot = match paths.iter().position(|q| *q == p.path) {
+                Some(i) => i,
+                None => {
+                    paths.push(p.path.clone());
+                    paths.len() - 1
+                }
+            };
+        };
+        let mut visit = |s: &mut Source| s.for_each_path_mut(&mut slot);
+        for filter in &mut self.filters {
+            filter.for_each_source_mut(&mut visit);
+        }
+        for mapping in std::iter::once(&mut self.key).chain(self.maps.iter_mut()) {
+            visit(&mut mapping.source);
+            if let Some(r) = &mut mapping.reference {
+                for term in &mut r.terms {
+                    for v in &mut term.values {
+                        if let AqlValue::Source(s) = v {
+                            visit(s);
+                        }
+                    }
+                }
+            }
+        }
+        self.paths = paths;
+    }
 }
 
 pub use super::ast::CompareOp;

@@ -21,9 +21,10 @@ const FUNCTIONS: &[(&str, &str)] = &[
 
 pub fn compile_source(expr: &Expr, diags: &mut Vec<Diagnostic>) -> Option<Source> {
     match expr {
-        Expr::Path(p) => Some(Source::Path(DotPath(
-            p.value.iter().map(|s| Segment::new(s)).collect(),
-        ))),
+        Expr::Path(p) => Some(Source::Path(PathRef {
+            path: DotPath(p.value.iter().map(|s| Segment::new(s)).collect()),
+            slot: 0,
+        })),
         Expr::Literal(l) => Some(Source::Literal(l.value.clone())),
         Expr::JsonPath(p) => compile_jsonpath(&p.value, p.span, diags).map(Source::JsonPath),
         Expr::CompatJsonPath {

@@ -4,6 +4,8 @@
 //! `records` path; without one the object is a single record), or JSON Lines. `-` is standard
 //! input. [`read_records`] is the one entry.
 
+pub mod stream;
+
 use crate::lang::program::DotPath;
 use serde_json::Value;
 use std::io::Read;
@@ -134,7 +136,7 @@ pub fn parse_records(
     }
 }
 
-fn lookup<'a>(value: &'a Value, path: &DotPath) -> Option<&'a Value> {
+pub(crate) fn lookup<'a>(value: &'a Value, path: &DotPath) -> Option<&'a Value> {
     path.0.iter().try_fold(value, |v, s| match v {
         Value::Object(m) => m.get(&*s.name),
         Value::Array(a) => s.index.and_then(|i| a.get(i)),

@@ -1,18 +1,26 @@
-//! Rendering reference queries as AQL text, with values escaped.
+//! Writing AQL text: attribute names and values, escaped.
 
 /// An AQL string literal: the value in double quotes, with `\` and `"` escaped, so that any
 /// value (quotes, backslashes, `AND`/`OR`, unicode) stays one literal.
 pub fn quote(value: &str) -> String {
     let mut s = String::with_capacity(value.len() + 2);
-    s.push('"');
-    for c in value.chars() {
-        if matches!(c, '"' | '\\') {
-            s.push('\\');
-        }
-        s.push(c);
-    }
-    s.push('"');
+    quote_into(&mut s, value);
     s
+}
+
+/// [`quote`], appended to `out`.
+pub fn quote_into(out: &mut String, value: &str) {
+    out.reserve(value.len() + 2);
+    out.push('"');
+    let mut rest = value;
+    while let Some(i) = rest.find(['"', '\\']) {
+        out.push_str(&rest[..i]);
+        out.push('\\');
+        out.push_str(&rest[i..i + 1]);
+        rest = &rest[i + 1..];
+    }
+    out.push_str(rest);
+    out.push('"');
 }
 
 /// An attribute name as AQL needs it: bare when it is a plain word, quoted otherwise.

@@ -1,0 +1,98 @@
+//! Reading and evaluating the records of one section.
+//!
+//! A section whose sources are all dot paths reads records through a [`Projection`]: only the
+//! values it needs are built. A section that needs whole records (JSONPath, the compatibility
+//! filters) builds a `Value` for each. Both give the same images.
+
+use super::projection::{Projected, ProjectedRecord, Projection};
+use super::{evaluate, ObjectImage};
+use crate::lang::program::Section;
+use serde::de::{Deserialize, DeserializeSeed, Deserializer};
+use serde_json::Value;
+
+/// How records are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Only the values at the section's paths.
+    Projection,
+    /// The whole record as a `Value`.
+    Value,
+}
+
+pub struct Evaluator<'p> {
+    section: &'p Section,
+    reader: Reader,
+}
+
+enum Reader {
+    Projection {
+        projection: Projection,
+        projected: Projected,
+    },
+    Value,
+}
+
+impl<'p> Evaluator<'p> {
+    /// The fastest reader the section allows.
+    pub fn new(section: &'p Section) -> Self {
+        let mode = if section.needs_whole_record {
+            Mode::Value
+        } else {
+            Mode::Projection
+        };
+        Self::with_mode(section, mode)
+    }
+
+    /// A given reader; [`Mode::Projection`] falls back to [`Mode::Value`] for a section that needs
+    /// whole records.
+    pub fn with_mode(section: &'p Section, mode: Mode) -> Self {
+        let reader = match mode {
+            Mode::Projection if !section.needs_whole_record => {
+                let paths: Vec<_> = section.paths.iter().collect();
+                Reader::Projection {
+                    projection: Projection::new(&paths),
+                    projected: Projected::default(),
+                }
+            }
+            _ => Reader::Value,
+        };
+        Evaluator { section, reader }
+    }
+
+    pub fn mode(&self) -> Mode {
+        match self.reader {
+            Reader::Projection { .. } => Mode::Projection,
+            Reader::Value => Mode::Value,
+        }
+    }
+
+    pub fn section(&self) -> &'p Section {
+        self.section
+    }
+
+    /// Reads one record from `d` and evaluates it; `None` when a filter leaves it out.
+    pub fn read<'de, D: Deserializer<'de>>(
+        &mut self,
+        d: D,
+    ) -> Result<Option<ObjectImage<'p>>, D::Error> {
+        match &mut self.reader {
+            Reader::Projection {
+                projection,
+                projected,
+            } => {
+                projection.seed(projected).deserialize(d)?;
+                Ok(evaluate(
+                    self.section,
+                    &ProjectedRecord {
+                        projection,
+                        projected,
+                    },
+                ))
+            }
+            Reader::Value => {
+                let value = Value::deserialize(d)?;
+                Ok(evaluate(self.section, &value))
+            }
+        }
+    }
+}

@@ -1,0 +1,512 @@
+//! Records one at a time, with memory that does not grow with the source.
+//!
+//! JSON Lines are read a line at a time through a large buffer; a JSON array is read element by
+//! element; only a JSON object (records at a path inside it, or one record) is read whole. Each
+//! record is handed to a [`RecordSink`] as a deserializer, so the sink decides what to build:
+//! a full `Value`, or only the parts it needs.
+
+use super::SourceError;
+use crate::lang::program::DotPath;
+use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
+use serde_json::Value;
+use std::fmt;
+use std::io::{BufRead, Read};
+
+/// Receives the records of a source in order. `index` counts records from 0.
+pub trait RecordSink {
+    /// Reads one record from `d`. Deserialization errors are malformed input; a sink that fails
+    /// for its own reasons (say, its output is gone) returns an error made with
+    /// [`de::Error::custom`] and keeps the reason, to be taken with [`RecordSink::take_failure`].
+    fn record<'de, D: Deserializer<'de>>(&mut self, index: usize, d: D) -> Result<(), D::Error>;
+
+    /// The sink's own failure, if the last error was one.
+    fn take_failure(&mut self) -> Option<SourceError> {
+        None
+    }
+}
+
+/// How a source holds its records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    Array,
+    Lines,
+    /// One JSON object: the records at a path inside it, or the object itself.
+    Document,
+}
+
+const BUFFER: usize = 1 << 20;
+
+/// Feeds every record of `reader` to `sink`; returns how many there were.
+pub fn read_each<R: Read, S: RecordSink>(
+    name: &str,
+    reader: R,
+    records: Option<&DotPath>,
+    sink: &mut S,
+) -> Result<usize, SourceError> {
+    let mut reader = std::io::BufReader::with_capacity(BUFFER, reader);
+    let (layout, first) = detect(name, &mut reader, records)?;
+    let Some(layout) = layout else { return Ok(0) };
+    let whole = std::io::Cursor::new(first).chain(reader);
+    match layout {
+        Layout::Lines => read_lines(name, whole, sink),
+        Layout::Array => read_array(name, whole, sink),
+        Layout::Document => read_document(name, whole, records, sink),
+    }
+}
+
+/// Reads up to the first line that is not blank and tells the layout from it: `[` an array;
+/// `{` JSON Lines when that line is a whole value (and no records path is set), otherwise one
+/// document. Returns the bytes read so far, to be read again. No layout: the source is empty.
+fn detect<R: BufRead>(
+    name: &str,
+    reader: &mut R,
+    records: Option<&DotPath>,
+) -> Result<(Option<Layout>, Vec<u8>), SourceError> {
+    let io = |error| SourceError::Io {
+        name: name.to_string(),
+        error,
+    };
+    let mut first = Vec::new();
+    let last_line = loop {
+        let start = first.len();
+        if reader.read_until(b'\n', &mut first).map_err(io)? == 0
+            || !skip_space(&first[start..]).is_empty()
+        {
+            break start;
+        }
+    };
+    let unmarked = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&first);
+    let body = skip_space(unmarked);
+    let line = &first[last_line..];
+    let line = skip_space(if last_line == 0 { unmarked } else { line });
+    let layout = match body.first() {
+        None => return Ok((None, first)),
+        Some(b'[') => Some(Layout::Array),
+        Some(b'{') if records.is_none() && is_whole_value(line) => Some(Layout::Lines),
+        Some(b'{') => Some(Layout::Document),
+        Some(_) => {
+            return Err(SourceError::Malformed {
+                name: name.to_string(),
+                line: first[..last_line].iter().filter(|&&b| b == b'\n').count() + 1,
+                column: first.len() - last_line - line.len() + 1,
+                message: "expected a JSON array, a JSON object or JSON Lines".to_string(),
+            })
+        }
+    };
+    Ok((layout, first))
+}
+
+fn skip_space(bytes: &[u8]) -> &[u8] {
+    let n = bytes.iter().take_while(|b| b.is_ascii_whitespace()).count();
+    &bytes[n..]
+}
+
+fn is_whole_value(line: &[u8]) -> bool {
+    let mut de = serde_json::Deserializer::from_slice(line);
+    de::IgnoredAny::deserialize(&mut de).is_ok() && de.end().is_ok()
+}
+
+use serde::Deserialize;
+
+fn malformed(name: &str, line: usize, e: &serde_json::Error) -> SourceError {
+    SourceError::Malformed {
+        name: name.to_string(),
+        line,
+        column: e.column(),
+        message: format!("{e}; fix the JSON there"),
+    }
+}
+
+fn sink_error<S: RecordSink>(
+    sink: &mut S,
+    name: &str,
+    line: usize,
+    e: serde_json::Error,
+) -> SourceError {
+    sink.take_failure()
+        .unwrap_or_else(|| malformed(name, line, &e))
+}
+
+fn read_lines<R: BufRead, S: RecordSink>(
+    name: &str,
+    mut reader: R,
+    sink: &mut S,
+) -> Result<usize, SourceError> {
+    let mut line = Vec::with_capacity(64 * 1024);
+    let mut index = 0;
+    let mut number = 0;
+    loop {
+        line.clear();
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|error| SourceError::Io {
+                name: name.to_string(),
+                error,
+            })?;
+        if n == 0 {
+            return Ok(index);
+        }
+        number += 1;
+        let text = if number == 1 {
+            line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&line)
+        } else {
+            &line[..]
+        };
+        if skip_space(text).is_empty() {
+            continue;
+        }
+        let mut de = serde_json::Deserializer::from_slice(text);
+        if skip_space(text).first() != Some(&b'{') {
+            return Err(SourceError::Malformed {
+                name: name.to_string(),
+                line: number,
+                column: text.len() - skip_space(text).len() + 1,
+                message: "a JSON Lines source holds one JSON object a line".to_string(),
+            });
+        }
+        let result = sink.record(index, &mut de).and_then(|()| de.end());
+        if let Err(e) = result {
+            // serde_json counts lines within the slice: within one line it is always 1.
+            return Err(sink_error(sink, name, number, e));
+        }
+        index += 1;
+    }
+}
+
+fn read_array<R: Read, S: RecordSink>(
+    name: &str,
+    reader: R,
+    sink: &mut S,
+) -> Result<usize, SourceError> {
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let mut count = 0;
+    let result = de
+        .deserialize_seq(ArrayVisitor {
+            sink: &mut *sink,
+            count: &mut count,
+        })
+        .and_then(|()| de.end());
+    match result {
+        Ok(()) => Ok(count),
+        Err(e) => {
+            let line = e.line();
+            Err(sink_error(sink, name, line, e))
+        }
+    }
+}
+
+struct ArrayVisitor<'s, S> {
+    sink: &'s mut S,
+    count: &'s mut usize,
+}
+
+impl<'de, S: RecordSink> Visitor<'de> for ArrayVisitor<'_, S> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of records")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq
+            .next_element_seed(ElementSeed {
+                sink: &mut *self.sink,
+                index: *self.count,
+            })?
+            .is_some()
+        {
+            *self.count += 1;
+        }
+        Ok(())
+    }
+}
+
+struct ElementSeed<'s, S> {
+    sink: &'s mut S,
+    index: usize,
+}
+
+impl<'de, S: RecordSink> DeserializeSeed<'de> for ElementSeed<'_, S> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        self.sink.record(self.index, d)
+    }
+}
+
+fn read_document<R: Read, S: RecordSink>(
+    name: &str,
+    reader: R,
+    records: Option<&DotPath>,
+    sink: &mut S,
+) -> Result<usize, SourceError> {
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let value = Value::deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+        .map_err(|e| malformed(name, e.line(), &e))?;
+    let items: Vec<&Value> = match records {
+        None => vec![&value],
+        Some(path) => match super::lookup(&value, path) {
+            Some(Value::Array(items)) => items.iter().collect(),
+            Some(one @ Value::Object(_)) => vec![one],
+            _ => {
+                return Err(SourceError::Malformed {
+                    name: name.to_string(),
+                    line: 1,
+                    column: 1,
+                    message: format!(
+                        "no array of records at `{}`; check `config:records=`",
+                        crate::eval::record::path_text(path)
+                    ),
+                })
+            }
+        },
+    };
+    for (index, item) in items.iter().enumerate() {
+        sink.record(index, *item).map_err(|e| {
+            sink.take_failure()
+                .unwrap_or_else(|| malformed(name, 1, &e))
+        })?;
+    }
+    Ok(items.len())
+}
+
+// ------------------------------------------------------------------------------ in parallel
+
+/// A [`RecordSink`] that can work on its own thread and hands over what it made in chunks.
+pub trait ChunkSink: RecordSink + Send {
+    type Chunk: Send;
+
+    /// What the sink made of the records since the last call.
+    fn take_chunk(&mut self) -> Self::Chunk;
+}
+
+/// Input bytes per chunk handed to a worker.
+const CHUNK: usize = 1 << 20;
+
+/// Records of the next chunk: whole lines, with the number of the first line and first record.
+struct Job {
+    bytes: Vec<u8>,
+    first_line: usize,
+    first_record: usize,
+}
+
+/// Feeds every record of `reader` to one of `sinks` and passes what they made, in source
+/// order, to `emit`. JSON Lines are read by all sinks in parallel, a chunk of lines each; other
+/// layouts by the first sink alone. Returns the number of records.
+pub fn read_each_parallel<R: Read + Send, S: ChunkSink>(
+    name: &str,
+    reader: R,
+    records: Option<&DotPath>,
+    mut sinks: Vec<S>,
+    mut emit: impl FnMut(S::Chunk) -> Result<(), SourceError>,
+) -> Result<usize, SourceError> {
+    let mut reader = std::io::BufReader::with_capacity(BUFFER, reader);
+    let (layout, first) = detect(name, &mut reader, records)?;
+    let whole = std::io::Cursor::new(first).chain(reader);
+    if layout != Some(Layout::Lines) || sinks.len() < 2 {
+        let Some(sink) = sinks.first_mut() else {
+            return Ok(0);
+        };
+        let mut batched = Batched {
+            sink,
+            emit: &mut emit,
+            pending: 0,
+            failure: None,
+        };
+        let count = match layout {
+            None => 0,
+            Some(Layout::Lines) => read_lines(name, whole, &mut batched)?,
+            Some(Layout::Array) => read_array(name, whole, &mut batched)?,
+            Some(Layout::Document) => read_document(name, whole, records, &mut batched)?,
+        };
+        let chunk = batched.sink.take_chunk();
+        emit(chunk)?;
+        return Ok(count);
+    }
+    std::thread::scope(|scope| {
+        let mut lanes = Vec::with_capacity(sinks.len());
+        for mut sink in sinks {
+            let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Job>(1);
+            let (done_tx, done_rx) =
+                std::sync::mpsc::sync_channel::<Result<S::Chunk, SourceError>>(1);
+            scope.spawn(move || {
+                for job in job_rx {
+                    let result = read_chunk(name, &job, &mut sink).map(|()| sink.take_chunk());
+                    let failed = result.is_err();
+                    if done_tx.send(result).is_err() || failed {
+                        return;
+                    }
+                }
+            });
+            lanes.push((job_tx, done_rx));
+        }
+        // Chunk i goes to lane i % n, so taking results lane by lane keeps the source order.
+        let n = lanes.len();
+        let mut in_flight = std::collections::VecDeque::new();
+        let mut sent = 0usize;
+        let mut splitter = Splitter::new(whole);
+        loop {
+            let job = splitter.next_job(name)?;
+            let Some(job) = job else { break };
+            let lane = sent % n;
+            if in_flight.len() == n {
+                let oldest: usize = in_flight.pop_front().expect("a chunk is in flight");
+                emit(lanes[oldest].1.recv().map_err(|_| worker_gone(name))??)?;
+            }
+            lanes[lane].0.send(job).map_err(|_| worker_gone(name))?;
+            in_flight.push_back(lane);
+            sent += 1;
+        }
+        for lane in in_flight {
+            emit(lanes[lane].1.recv().map_err(|_| worker_gone(name))??)?;
+        }
+        Ok(splitter.record)
+    })
+}
+
+fn worker_gone(name: &str) -> SourceError {
+    SourceError::Io {
+        name: name.to_string(),
+        error: std::io::Error::other("a worker stopped"),
+    }
+}
+
+/// The lines of a chunk (the last one without its line end).
+fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', bytes)
+        .map(|end| end + 1)
+        .chain(std::iter::once(bytes.len()))
+        .filter_map(move |end| {
+            let line = bytes.get(start..end)?;
+            start = end;
+            Some(line)
+        })
+}
+
+/// Cuts a reader into jobs of whole lines.
+struct Splitter<R> {
+    reader: R,
+    carry: Vec<u8>,
+    line: usize,
+    record: usize,
+    done: bool,
+}
+
+impl<R: Read> Splitter<R> {
+    fn new(reader: R) -> Self {
+        Splitter {
+            reader,
+            carry: Vec::new(),
+            line: 1,
+            record: 0,
+            done: false,
+        }
+    }
+
+    fn next_job(&mut self, name: &str) -> Result<Option<Job>, SourceError> {
+        if self.done && self.carry.is_empty() {
+            return Ok(None);
+        }
+        let mut bytes = std::mem::take(&mut self.carry);
+        while !self.done && bytes.len() < CHUNK {
+            let start = bytes.len();
+            bytes.resize(start + CHUNK, 0);
+            let n = self
+                .reader
+                .read(&mut bytes[start..])
+                .map_err(|error| SourceError::Io {
+                    name: name.to_string(),
+                    error,
+                })?;
+            bytes.truncate(start + n);
+            if n == 0 {
+                self.done = true;
+            }
+        }
+        // Keep a partial last line for the next job.
+        if !self.done {
+            match memchr::memrchr(b'\n', &bytes) {
+                Some(i) => self.carry = bytes.split_off(i + 1),
+                None => {
+                    // One line longer than a chunk: read on until it ends.
+                    self.carry = bytes;
+                    return self.next_job(name);
+                }
+            }
+        }
+        let job = Job {
+            first_line: self.line,
+            first_record: self.record,
+            bytes,
+        };
+        for line in lines(&job.bytes) {
+            if line.ends_with(b"\n") {
+                self.line += 1;
+            }
+            if !skip_space(line).is_empty() {
+                self.record += 1;
+            }
+        }
+        Ok(Some(job))
+    }
+}
+
+fn read_chunk<S: RecordSink>(name: &str, job: &Job, sink: &mut S) -> Result<(), SourceError> {
+    let mut index = job.first_record;
+    for (i, line) in lines(&job.bytes).enumerate() {
+        let number = job.first_line + i;
+        let text = if number == 1 {
+            line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line)
+        } else {
+            line
+        };
+        let trimmed = skip_space(text);
+        if trimmed.is_empty() {
+            continue;
+        }
+        if trimmed.first() != Some(&b'{') {
+            return Err(SourceError::Malformed {
+                name: name.to_string(),
+                line: number,
+                column: text.len() - trimmed.len() + 1,
+                message: "a JSON Lines source holds one JSON object a line".to_string(),
+            });
+        }
+        let mut de = serde_json::Deserializer::from_slice(text);
+        if let Err(e) = sink.record(index, &mut de).and_then(|()| de.end()) {
+            return Err(sink_error(sink, name, number, e));
+        }
+        index += 1;
+    }
+    Ok(())
+}
+
+/// A sink whose chunks are emitted every few thousand records when it runs alone.
+struct Batched<'a, S: ChunkSink, E> {
+    sink: &'a mut S,
+    emit: &'a mut E,
+    pending: usize,
+    failure: Option<SourceError>,
+}
+
+impl<S: ChunkSink, E: FnMut(S::Chunk) -> Result<(), SourceError>> RecordSink for Batched<'_, S, E> {
+    fn record<'de, D: Deserializer<'de>>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        self.sink.record(index, d)?;
+        self.pending += 1;
+        if self.pending == 4096 {
+            self.pending = 0;
+            let chunk = self.sink.take_chunk();
+            if let Err(e) = (self.emit)(chunk) {
+                self.failure = Some(e);
+                return Err(de::Error::custom("output failed"));
+            }
+        }
+        Ok(())
+    }
+
+    fn take_failure(&mut self) -> Option<SourceError> {
+        self.failure.take().or_else(|| self.sink.take_failure())
+    }
+}
