@@ -116,7 +116,7 @@ pub fn render_human(
     // it numbers and prints them; as LF (one byte for one, so spans stay valid) it agrees with
     // `LineIndex` and the parser.
     let lone_cr_as_lf = lone_cr_as_lf(text);
-    let text = lone_cr_as_lf.as_str();
+    let text = &*lone_cr_as_lf;
     let index = LineIndex::new(text);
     // miette shows whole lines; a 10 MB line would be printed in full, so very long lines are
     // cut to a window around the span before rendering.
@@ -145,17 +145,18 @@ pub fn render_human(
     out
 }
 
-fn lone_cr_as_lf(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        out.push(if c == '\r' && chars.peek() != Some(&'\n') {
-            '\n'
-        } else {
-            c
-        });
+fn lone_cr_as_lf(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('\r') {
+        return std::borrow::Cow::Borrowed(text);
     }
-    out
+    let mut bytes = text.as_bytes().to_vec();
+    for i in 0..bytes.len() {
+        if bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+            bytes[i] = b'\n';
+        }
+    }
+    // One ASCII byte for another keeps the text UTF-8.
+    std::borrow::Cow::Owned(String::from_utf8(bytes).unwrap_or_else(|_| text.to_string()))
 }
 
 const WINDOW: usize = 400;

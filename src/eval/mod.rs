@@ -157,7 +157,11 @@ pub fn evaluate<'p>(section: &'p Section, record: &dyn Record) -> Option<ObjectI
                         v = split(v, sep);
                     }
                     let entry = attributes.entry(&mapping.attribute).or_default();
-                    entry.extend(v);
+                    if entry.is_empty() {
+                        *entry = v;
+                    } else {
+                        entry.extend(v);
+                    }
                     dedup(entry);
                 }
                 Err(e) => errors.push(RecordError::at(mapping, e)),
@@ -186,6 +190,24 @@ fn reference_queries<'p>(
     record: &dyn Record,
     out: &mut Vec<ReferenceQuery<'p>>,
 ) -> Result<(), SourceError> {
+    // The usual query, `Name=${groups}`: one query per value, rendered straight away.
+    if let [term] = reference.terms.as_slice() {
+        if let (AqlOp::Eq, [AqlValue::Source(source)]) = (term.op, term.values.as_slice()) {
+            let mut found = values(source, record)?;
+            dedup(&mut found);
+            out.reserve(found.len());
+            for value in &found {
+                let mut aql = String::with_capacity(term.prefix.len() + 16);
+                aql.push_str(&term.prefix);
+                quote_into(&mut aql, &value.text());
+                out.push(ReferenceQuery {
+                    object_type: &reference.object_type,
+                    aql,
+                });
+            }
+            return Ok(());
+        }
+    }
     let mut columns: Vec<Vec<Cow<str>>> = Vec::with_capacity(reference.terms.len());
     let mut rows = 1;
     for term in &reference.terms {

@@ -69,13 +69,20 @@ fn detect<R: BufRead>(
     let mut first = Vec::new();
     let last_line = loop {
         let start = first.len();
-        if reader.read_until(b'\n', &mut first).map_err(io)? == 0
-            || !skip_space(&first[start..]).is_empty()
-        {
+        if reader.read_until(b'\n', &mut first).map_err(io)? == 0 {
+            break start;
+        }
+        // A byte-order mark alone does not make the first line a line with content.
+        let line = &first[start..];
+        let line = match start {
+            0 => line.strip_prefix(BOM).unwrap_or(line),
+            _ => line,
+        };
+        if !skip_space(line).is_empty() {
             break start;
         }
     };
-    let unmarked = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&first);
+    let unmarked = first.strip_prefix(BOM).unwrap_or(&first);
     let body = skip_space(unmarked);
     let line = &first[last_line..];
     let line = skip_space(if last_line == 0 { unmarked } else { line });
@@ -93,8 +100,14 @@ fn detect<R: BufRead>(
             })
         }
     };
+    // The readers of every layout start after the mark: serde_json does not skip it.
+    if first.starts_with(BOM) {
+        first.drain(..BOM.len());
+    }
     Ok((layout, first))
 }
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 fn skip_space(bytes: &[u8]) -> &[u8] {
     let n = bytes.iter().take_while(|b| b.is_ascii_whitespace()).count();
@@ -147,11 +160,7 @@ fn read_lines<R: BufRead, S: RecordSink>(
             return Ok(index);
         }
         number += 1;
-        let text = if number == 1 {
-            line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&line)
-        } else {
-            &line[..]
-        };
+        let text = &line[..];
         if skip_space(text).is_empty() {
             continue;
         }
@@ -410,30 +419,34 @@ impl<R: Read> Splitter<R> {
             return Ok(None);
         }
         let mut bytes = std::mem::take(&mut self.carry);
-        while !self.done && bytes.len() < CHUNK {
-            let start = bytes.len();
-            bytes.resize(start + CHUNK, 0);
-            let n = self
-                .reader
-                .read(&mut bytes[start..])
-                .map_err(|error| SourceError::Io {
-                    name: name.to_string(),
-                    error,
-                })?;
-            bytes.truncate(start + n);
-            if n == 0 {
-                self.done = true;
-            }
-        }
-        // Keep a partial last line for the next job.
-        if !self.done {
-            match memchr::memrchr(b'\n', &bytes) {
-                Some(i) => self.carry = bytes.split_off(i + 1),
-                None => {
-                    // One line longer than a chunk: read on until it ends.
-                    self.carry = bytes;
-                    return self.next_job(name);
+        let mut size = CHUNK;
+        loop {
+            while !self.done && bytes.len() < size {
+                let start = bytes.len();
+                bytes.resize(start + CHUNK, 0);
+                let n = self
+                    .reader
+                    .read(&mut bytes[start..])
+                    .map_err(|error| SourceError::Io {
+                        name: name.to_string(),
+                        error,
+                    })?;
+                bytes.truncate(start + n);
+                if n == 0 {
+                    self.done = true;
                 }
+            }
+            if self.done {
+                break;
+            }
+            // Keep a partial last line for the next job.
+            match memchr::memrchr(b'\n', &bytes) {
+                Some(i) => {
+                    self.carry = bytes.split_off(i + 1);
+                    break;
+                }
+                // One line longer than a chunk: read on until it ends.
+                None => size = bytes.len() + CHUNK,
             }
         }
         let job = Job {
@@ -457,11 +470,7 @@ fn read_chunk<S: RecordSink>(name: &str, job: &Job, sink: &mut S) -> Result<(), 
     let mut index = job.first_record;
     for (i, line) in lines(&job.bytes).enumerate() {
         let number = job.first_line + i;
-        let text = if number == 1 {
-            line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line)
-        } else {
-            line
-        };
+        let text = line;
         let trimmed = skip_space(text);
         if trimmed.is_empty() {
             continue;
