@@ -24,9 +24,9 @@ fn compile_checked(name: &str, bytes: &[u8]) -> (String, Compiled) {
             "{name}: no program and no error"
         );
     }
-    // Rendering costs time with every diagnostic over the whole text: files with many of them
-    // are rendered one way only.
-    let ways: &[(bool, usize)] = if compiled.diagnostics.len() <= 50 {
+    // Rendering costs time with every diagnostic and with the size of the text: files with many
+    // diagnostics, and very large ones, are rendered one way only.
+    let ways: &[(bool, usize)] = if compiled.diagnostics.len() <= 50 && text.len() <= 1 << 20 {
         &[(false, 100), (true, 100), (false, 40)]
     } else {
         &[(false, 100)]
