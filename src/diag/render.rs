@@ -1,7 +1,10 @@
 //! Human rendering of diagnostics (miette) and line/column arithmetic.
 
 use super::{Diagnostic, Severity};
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    NamedSource, SourceCode, SourceSpan, SpanContents,
+};
 use std::fmt;
 
 /// Maps byte offsets of a text to 1-based lines and columns (columns count characters).
@@ -27,6 +30,24 @@ impl<'a> LineIndex<'a> {
         LineIndex { text, starts }
     }
 
+    /// The 0-based line holding a byte offset.
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts
+            .partition_point(|&s| s <= offset.min(self.text.len()))
+            - 1
+    }
+
+    /// The byte range of lines `first..=last` (0-based, clamped), line ends included.
+    fn lines(&self, first: usize, last: usize) -> std::ops::Range<usize> {
+        let start = self.starts[first.min(self.starts.len() - 1)];
+        let end = self
+            .starts
+            .get(last + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        start..end
+    }
+
     /// 1-based line and column of a byte offset (clamped to the text).
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
@@ -44,7 +65,47 @@ impl<'a> LineIndex<'a> {
 
 struct Rendered<'a> {
     diagnostic: &'a Diagnostic,
-    source: NamedSource<String>,
+    source: Box<dyn SourceCode + 'a>,
+}
+
+/// Lines around a diagnostic, cut from the file, that tell miette their place in it.
+struct Excerpt<'a> {
+    name: String,
+    text: &'a str,
+    /// Byte offset and 0-based line of `text` in the file.
+    start: usize,
+    first_line: usize,
+}
+
+/// Lines shown around a span (miette shows one; two more keep it from reaching the cut).
+const CONTEXT: usize = 3;
+
+impl SourceCode for Excerpt<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let offset = span
+            .offset()
+            .checked_sub(self.start)
+            .ok_or(MietteError::OutOfBounds)?;
+        let local = SourceSpan::new(offset.into(), span.len());
+        let inner = self.text.read_span(&local, before, after)?;
+        let at = SourceSpan::new(
+            (inner.span().offset() + self.start).into(),
+            inner.span().len(),
+        );
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            at,
+            inner.line() + self.first_line,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
 }
 
 impl fmt::Debug for Rendered<'_> {
@@ -81,7 +142,7 @@ impl miette::Diagnostic for Rendered<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.source)
+        Some(&*self.source)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
@@ -129,9 +190,25 @@ pub fn render_human(
             Some(_) => format!("{path}:{line}:{column}, excerpt"),
             None => path.to_string(),
         };
+        let source: Box<dyn SourceCode> = match windowed {
+            Some(excerpt) => Box::new(NamedSource::new(name, excerpt)),
+            None => {
+                // Only the lines around the span: miette reads its source from the start for
+                // every diagnostic, which a file with thousands of errors would make slow.
+                let first = index.line_of(shifted.span.start).saturating_sub(CONTEXT);
+                let last = index.line_of(shifted.span.end) + CONTEXT;
+                let range = index.lines(first, last);
+                Box::new(Excerpt {
+                    name,
+                    text: &text[range.clone()],
+                    start: range.start,
+                    first_line: first,
+                })
+            }
+        };
         let rendered = Rendered {
             diagnostic: &shifted,
-            source: NamedSource::new(name, windowed.unwrap_or_else(|| text.to_string())),
+            source,
         };
         let mut one = String::new();
         if handler.render_report(&mut one, &rendered).is_err() {
