@@ -239,13 +239,13 @@ const TEMPLATE_TOKENS: &[&str] = &[
     "\t",
 ];
 
-fn placeholder(inner: BoxedStrategy<String>) -> BoxedStrategy<String> {
+pub fn placeholder(inner: BoxedStrategy<String>) -> BoxedStrategy<String> {
     (hs(), inner, hs())
         .prop_map(|(a, s, b)| format!("${{{a}{s}{b}}}"))
         .boxed()
 }
 
-fn template(inner: BoxedStrategy<String>) -> BoxedStrategy<String> {
+pub fn template(inner: BoxedStrategy<String>) -> BoxedStrategy<String> {
     vec(
         prop_oneof![
             2 => pick(TEMPLATE_TOKENS),
@@ -258,7 +258,7 @@ fn template(inner: BoxedStrategy<String>) -> BoxedStrategy<String> {
 }
 
 /// `a, b` with optional spaces around the comma.
-fn comma_list(items: Vec<String>, seps: Vec<(String, String)>) -> String {
+pub fn comma_list(items: Vec<String>, seps: Vec<(String, String)>) -> String {
     let mut s = String::new();
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
@@ -272,7 +272,7 @@ fn comma_list(items: Vec<String>, seps: Vec<(String, String)>) -> String {
     s
 }
 
-fn call(inner: BoxedStrategy<String>) -> BoxedStrategy<String> {
+pub fn call(inner: BoxedStrategy<String>) -> BoxedStrategy<String> {
     let seps = || vec((hs(), hs()), 1..3);
     let open = || (hs(), hs());
     prop_oneof![
@@ -476,7 +476,7 @@ fn aql() -> BoxedStrategy<String> {
         .boxed()
 }
 
-fn options() -> BoxedStrategy<String> {
+pub fn options() -> BoxedStrategy<String> {
     vec(
         (
             hs(),
