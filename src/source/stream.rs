@@ -36,24 +36,6 @@ pub enum Layout {
 
 const BUFFER: usize = 1 << 20;
 
-/// Feeds every record of `reader` to `sink`; returns how many there were.
-pub fn read_each<R: Read, S: RecordSink>(
-    name: &str,
-    reader: R,
-    records: Option<&DotPath>,
-    sink: &mut S,
-) -> Result<usize, SourceError> {
-    let mut reader = std::io::BufReader::with_capacity(BUFFER, reader);
-    let (layout, first) = detect(name, &mut reader, records)?;
-    let Some(layout) = layout else { return Ok(0) };
-    let whole = std::io::Cursor::new(first).chain(reader);
-    match layout {
-        Layout::Lines => read_lines(name, whole, sink),
-        Layout::Array => read_array(name, whole, sink),
-        Layout::Document => read_document(name, whole, records, sink),
-    }
-}
-
 /// Reads up to the first line that is not blank and tells the layout from it: `[` an array;
 /// `{` JSON Lines when that line is a whole value (and no records path is set), otherwise one
 /// document. Returns the bytes read so far, to be read again. No layout: the source is empty.
