@@ -10,6 +10,9 @@ use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::Criterion;
 use std::time::Duration;
 
+/// The suffix of the group names measured in CPU time.
+pub const CPU_SUFFIX: &str = "-cpu";
+
 /// Runs `bench` with a `Criterion` configured from the command line, on the clock the
 /// environment asks for; `bench` gets the suffix to put on its group names.
 pub fn run(
@@ -21,7 +24,7 @@ pub fn run(
             let mut c = Criterion::default()
                 .with_measurement(CpuTime(WallTime))
                 .configure_from_args();
-            bench_cpu(&mut c, "-cpu");
+            bench_cpu(&mut c, CPU_SUFFIX);
             c.final_summary();
         }
         Ok("wall") | Err(std::env::VarError::NotPresent) => {
@@ -35,7 +38,8 @@ pub fn run(
 }
 
 /// CPU time of the calling thread. Criterion runs the measured routine on the thread that
-/// calls `start` and `end`, and the routines here are single-threaded.
+/// calls `start` and `end`; the time of any other thread the routine starts is not counted, so
+/// only single-threaded routines can be measured with it.
 pub struct CpuTime(WallTime);
 
 impl Measurement for CpuTime {
