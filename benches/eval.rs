@@ -19,8 +19,6 @@
 //!   clock would count the calling thread alone, and the workers do the work.
 //! - `eval_only`: evaluation and serialization of `Value`s parsed beforehand.
 //!
-//! All of them run with mimalloc, as the `assetsync` binary does.
-//!
 //! `cargo bench --bench eval` (`ASSETSYNC_BENCH_CLOCK=cpu` for CPU time, see `support/clock.rs`;
 //! `ASSETSYNC_BENCH_USERS` for another number of users)
 
@@ -38,11 +36,6 @@ use criterion::{black_box, Criterion, SamplingMode, Throughput};
 use serde::de::{Deserialize, Deserializer, IgnoredAny};
 use serde_json::Value;
 use std::time::Duration;
-
-// The allocator of the `assetsync` binary: evaluation makes and drops many small strings, so
-// the allocator is part of what is measured, and the benches must use the one `eval` runs with.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// How many users, unless `ASSETSYNC_BENCH_USERS` says otherwise (e.g. a few thousand, to run
 /// the bench under a profiler).
