@@ -138,16 +138,7 @@ pub fn evaluate<'p>(section: &'p Section, record: &dyn Record) -> Option<ObjectI
             Some(reference) => {
                 let mut queries = Vec::new();
                 match reference_queries(reference, record, &mut queries) {
-                    Ok(()) => {
-                        let entry = references.entry(&mapping.attribute).or_default();
-                        if entry.is_empty() {
-                            *entry = queries;
-                        } else {
-                            // A second line writing the same attribute adds to it: each query once.
-                            entry.extend(queries);
-                            dedup(entry);
-                        }
-                    }
+                    Ok(()) => merge(references.entry(&mapping.attribute).or_default(), queries),
                     Err(e) => errors.push(RecordError::at(mapping, e)),
                 }
             }
@@ -156,13 +147,7 @@ pub fn evaluate<'p>(section: &'p Section, record: &dyn Record) -> Option<ObjectI
                     if let Some(sep) = &mapping.array_separator {
                         v = split(v, sep);
                     }
-                    let entry = attributes.entry(&mapping.attribute).or_default();
-                    if entry.is_empty() {
-                        *entry = v;
-                    } else {
-                        entry.extend(v);
-                    }
-                    dedup(entry);
+                    merge(attributes.entry(&mapping.attribute).or_default(), v);
                 }
                 Err(e) => errors.push(RecordError::at(mapping, e)),
             },
@@ -180,6 +165,16 @@ pub fn evaluate<'p>(section: &'p Section, record: &dyn Record) -> Option<ObjectI
         references,
         errors,
     })
+}
+
+/// Adds values to an attribute (several lines may write one), each value once.
+fn merge<T: Eq + std::hash::Hash>(entry: &mut Vec<T>, values: Vec<T>) {
+    if entry.is_empty() {
+        *entry = values;
+    } else {
+        entry.extend(values);
+    }
+    dedup(entry);
 }
 
 /// Appends the AQL queries of a reference for one record to `out`. `=` terms give one query per

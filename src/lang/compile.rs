@@ -6,7 +6,7 @@ use super::program::*;
 use super::schema::{AttributeKind, Schema};
 use super::{config, sources::compile_source};
 use crate::diag::{did_you_mean, Code, Diagnostic, LineIndex, Span};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A section while its lines are read.
 struct Draft {
@@ -144,7 +144,7 @@ fn compile_entry(
                 draft.broken = true;
                 return;
             }
-            let Some(mapping) = compile_map(m, entry.span, draft, index, diags) else {
+            let Some(mapping) = compile_map(m, entry.span, index, diags) else {
                 draft.broken = true;
                 return;
             };
@@ -159,7 +159,7 @@ fn compile_entry(
                 draft.key = Some((mapping, entry.span));
             }
         }
-        EntryKind::Map(m) => match compile_map(m, entry.span, draft, index, diags) {
+        EntryKind::Map(m) => match compile_map(m, entry.span, index, diags) {
             Some(mapping) => draft.maps.push((mapping, entry.span)),
             None => draft.broken = true,
         },
@@ -190,7 +190,6 @@ fn compile_entry(
 fn compile_map(
     m: &ast::MapEntry,
     span: Span,
-    _draft: &Draft,
     index: &LineIndex,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Mapping> {
@@ -336,7 +335,7 @@ fn finish(draft: Draft, schema: Option<&Schema>, diags: &mut Vec<Diagnostic>) ->
         return None;
     };
     let mut maps = draft.maps;
-    warn_duplicate_attributes(&key, key_span, &maps, diags);
+    warn_duplicate_attributes(&key, &maps, diags);
     if let (Some(schema), Some(object_type)) = (schema, &object_type) {
         let type_span = draft.header.as_ref().map(|h| h.span).unwrap_or(key_span);
         check_schema(
@@ -384,17 +383,10 @@ fn condition_needs_whole_record(c: &Condition) -> bool {
     }
 }
 
-fn warn_duplicate_attributes(
-    key: &Mapping,
-    key_span: Span,
-    maps: &[(Mapping, Span)],
-    diags: &mut Vec<Diagnostic>,
-) {
-    let mut seen: HashMap<&str, Span> = HashMap::new();
-    seen.insert(&key.attribute, key_span);
+fn warn_duplicate_attributes(key: &Mapping, maps: &[(Mapping, Span)], diags: &mut Vec<Diagnostic>) {
+    let mut seen: HashSet<&str> = HashSet::from([key.attribute.as_str()]);
     for (m, span) in maps {
-        if let Some(first) = seen.get(m.attribute.as_str()) {
-            let _ = first;
+        if !seen.insert(&m.attribute) {
             diags.push(
                 Diagnostic::warning(
                     Code::DuplicateAttribute,
@@ -406,8 +398,6 @@ fn warn_duplicate_attributes(
                     "merge the sources with `coalesce(…)` or `concat(…)` if one value is meant",
                 ),
             );
-        } else {
-            seen.insert(&m.attribute, *span);
         }
     }
 }
@@ -501,7 +491,7 @@ fn check_schema(
         }
     }
     // A reference's object type is the schema's referenced type, not the attribute's name.
-    for (m, span) in maps.iter_mut() {
+    for (m, _) in maps.iter_mut() {
         let Some(reference) = m.reference.as_mut() else {
             continue;
         };
@@ -512,7 +502,6 @@ fn check_schema(
         else {
             continue;
         };
-        let _ = span;
         reference.object_type = target.name.clone();
     }
 }

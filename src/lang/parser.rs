@@ -198,8 +198,8 @@ fn parse_map_body(
 ) -> Option<MapEntry> {
     let split = match MappingParser::parse(Rule::split_full, body) {
         Ok(mut pairs) => pairs.next().expect("split_full yields one pair"),
-        Err(e) => {
-            diagnostics.push(diagnose_split(body, offset, &e));
+        Err(_) => {
+            diagnostics.push(diagnose_split(body, offset));
             return None;
         }
     };
@@ -235,12 +235,11 @@ fn parse_map_body(
     })
 }
 
-fn diagnose_split(body: &str, offset: usize, e: &pest::error::Error<Rule>) -> Diagnostic {
+fn diagnose_split(body: &str, offset: usize) -> Diagnostic {
     if let Some(d) = diagnose_balance(body, offset) {
         return d;
     }
     let span = Span::new(offset, offset + body.len());
-    let _ = e;
     Diagnostic::error(
         Code::MissingEquals,
         span,
