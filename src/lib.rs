@@ -2,11 +2,15 @@
 //! small mapping language.
 //!
 //! Data flows one way: [`source`] reads records, [`lang`] compiles a mapping into a program,
-//! [`eval`] turns each record into an object image. [`diag`] holds the diagnostics and their
-//! stable codes; [`cli`] the commands.
+//! [`eval`] turns each record into an object image, [`plan`] diffs the images against what the
+//! target holds, and [`apply`] carries the plan out on a target such as the embedded [`store`].
+//! [`diag`] holds the diagnostics and their stable codes; [`cli`] the commands.
 
+pub mod apply;
 pub mod cli;
 pub mod diag;
 pub mod eval;
 pub mod lang;
+pub mod plan;
 pub mod source;
+pub mod store;

@@ -1,15 +1,12 @@
 //! `assetsync eval <MAPPING> --source <FILE|-> [--section <NAME>] [--object-type <NAME>]`
 
+use super::inputs::{name_object_types, select, workers, Reader, SourceArgs};
 use super::mapping::{load, program_or_report};
 use super::{Failure, Outcome};
-use crate::diag::did_you_mean;
 use crate::eval::evaluator::Evaluator;
-use crate::lang::program::Section;
-use crate::lang::Program;
-use crate::source::stream::{read_each_parallel, ChunkSink, RecordSink};
-use crate::source::{Input, SourceError};
-use std::collections::HashMap;
-use std::io::{BufWriter, Read, Write};
+use crate::source::stream::{ChunkSink, RecordSink};
+use crate::source::SourceError;
+use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -33,19 +30,13 @@ pub fn run(args: Args) -> Outcome {
     name_object_types(&mut program, args.object_type.as_deref())?;
     let sections = select(&program, args.section.as_deref())?;
     let inputs = SourceArgs::parse(&args.source, &program)?;
-    let stdin_users = sections
-        .iter()
-        .filter(|s| matches!(inputs.for_section(&s.name), Ok(Input::Stdin)))
-        .count();
+    let mut reader = Reader::new(&inputs, &sections);
 
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut stdin_bytes: Option<Vec<u8>> = None;
     let mut failed_records = 0usize;
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     for section in sections {
-        let input = inputs.for_section(&section.name)?;
-        let printers = (0..workers)
+        let printers = (0..workers())
             .map(|_| Printer {
                 evaluator: Evaluator::new(section),
                 mapping: &path,
@@ -64,35 +55,7 @@ pub fn run(args: Args) -> Outcome {
                     error,
                 })
         };
-        let records = section.config.records.as_ref();
-        let name = input.name();
-        let result = match input {
-            Input::File(file) => {
-                let reader = std::fs::File::open(file).map_err(|e| {
-                    Failure::Usage(format!("cannot read source {}: {e}", file.display()))
-                })?;
-                read_each_parallel(&name, reader, records, printers, emit)
-            }
-            // Standard input can be read once: several sections share one copy of it.
-            Input::Stdin if stdin_users > 1 => {
-                if stdin_bytes.is_none() {
-                    let mut buf = Vec::new();
-                    std::io::stdin()
-                        .read_to_end(&mut buf)
-                        .map_err(|e| Failure::Usage(format!("cannot read standard input: {e}")))?;
-                    stdin_bytes = Some(buf);
-                }
-                read_each_parallel(
-                    &name,
-                    stdin_bytes.as_deref().unwrap_or_default(),
-                    records,
-                    printers,
-                    emit,
-                )
-            }
-            Input::Stdin => read_each_parallel(&name, std::io::stdin(), records, printers, emit),
-        };
-        match result {
+        match reader.read(section, printers, emit)? {
             Ok(_) => {}
             Err(e @ SourceError::Io { .. }) => return Err(Failure::Usage(e.to_string())),
             Err(e @ SourceError::Malformed { .. }) => {
@@ -179,86 +142,5 @@ impl ChunkSink for Printer<'_, '_> {
 
     fn take_chunk(&mut self) -> Chunk {
         std::mem::take(&mut self.chunk)
-    }
-}
-
-/// Gives the sections without an object type the one from the command line.
-pub fn name_object_types(program: &mut Program, object_type: Option<&str>) -> Result<(), Failure> {
-    for section in &mut program.sections {
-        if section.object_type.is_none() {
-            let Some(name) = object_type else {
-                return Err(Failure::Usage(
-                    "the mapping names no object type: add `config:object_type=<Type>` to it or pass `--object-type <Type>`"
-                        .to_string(),
-                ));
-            };
-            section.object_type = Some(name.to_string());
-            if section.name.is_empty() {
-                section.name = name.to_string();
-            }
-        }
-    }
-    Ok(())
-}
-
-fn select<'p>(program: &'p Program, name: Option<&str>) -> Result<Vec<&'p Section>, Failure> {
-    match name {
-        None => Ok(program.ordered().collect()),
-        Some(name) => program.section(name).map(|s| vec![s]).ok_or_else(|| {
-            let names = program.sections.iter().map(|s| s.name.as_str());
-            let hint = did_you_mean(name, names.clone()).unwrap_or_else(|| {
-                format!(
-                    "its sections are {}",
-                    names
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            });
-            Failure::Usage(format!("the mapping has no section `{name}`; {hint}"))
-        }),
-    }
-}
-
-/// The `--source` flags: one for every section, or `<Section>=<FILE>` for each.
-struct SourceArgs {
-    default: Option<Input>,
-    by_section: HashMap<String, Input>,
-}
-
-impl SourceArgs {
-    fn parse(values: &[String], program: &Program) -> Result<Self, Failure> {
-        let mut args = SourceArgs {
-            default: None,
-            by_section: HashMap::new(),
-        };
-        for value in values {
-            let named = value
-                .split_once('=')
-                .filter(|(section, _)| program.section(section).is_some());
-            match named {
-                Some((section, file)) => {
-                    args.by_section.insert(section.to_string(), Input::parse(file));
-                }
-                None if args.default.is_none() => args.default = Some(Input::parse(value)),
-                None => {
-                    return Err(Failure::Usage(
-                        "several `--source` files: name the section of each as `--source <Section>=<FILE>`".to_string(),
-                    ))
-                }
-            }
-        }
-        Ok(args)
-    }
-
-    fn for_section(&self, section: &str) -> Result<&Input, Failure> {
-        self.by_section
-            .get(section)
-            .or(self.default.as_ref())
-            .ok_or_else(|| {
-                Failure::Usage(format!(
-                    "no source for section `{section}`: add `--source {section}=<FILE>`"
-                ))
-            })
     }
 }

@@ -1,10 +1,17 @@
 //! The `assetsync` command line: one module a subcommand, each thin: read the flags, call the
 //! stages, print.
 
+mod apply;
 mod check;
 mod eval;
 mod fmt;
+mod inputs;
 mod mapping;
+mod plan;
+mod plan_view;
+mod planning;
+mod progress;
+mod store;
 
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
@@ -29,6 +36,12 @@ enum Command {
     Eval(eval::Args),
     /// Rewrite mapping files in the canonical layout.
     Fmt(fmt::Args),
+    /// Show what an import would change in the store, without writing anything.
+    Plan(plan::Args),
+    /// Import: read the whole source, plan, and carry the plan out in one transaction.
+    Apply(apply::Args),
+    /// Look into the embedded store.
+    Store(store::Args),
 }
 
 /// How a command failed; decides the exit code.
@@ -56,6 +69,9 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Fmt(args) => fmt::run(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Apply(args) => apply::run(args),
+        Command::Store(args) => store::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

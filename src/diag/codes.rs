@@ -74,6 +74,12 @@ codes! {
     MismatchedValueCounts = "M104", "placeholders give different numbers of values";
     UnparsableDate = "M105", "value is not an ISO-8601 date";
     JsonPathResult = "M106", "JSONPath gives no node list";
+    // Records (plan time): the attribute or record is left as the target has it.
+    DuplicateRecordKey = "M107", "two records give the same key";
+    AmbiguousReference = "M108", "reference matches several objects";
+    UnmatchedReference = "M109", "reference matches no object";
+    ValueType = "M110", "value does not fit the attribute's type";
+    TooManyRecordValues = "M111", "several values for a single-valued attribute (record)";
 }
 
 impl fmt::Display for Code {

@@ -416,7 +416,7 @@ pub struct SectionConfig {
     pub missing_limit: Limit,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReferencePolicy {
     #[default]

@@ -1,0 +1,159 @@
+//! The `--source` flags, the object type from the command line, and reading each section's
+//! records through the sinks a command brings.
+
+use super::Failure;
+use crate::diag::did_you_mean;
+use crate::lang::program::Section;
+use crate::lang::Program;
+use crate::source::stream::{read_each_parallel, ChunkSink};
+use crate::source::{Input, SourceError};
+use std::collections::HashMap;
+use std::io::Read;
+
+/// Gives the sections without an object type the one from the command line.
+pub fn name_object_types(program: &mut Program, object_type: Option<&str>) -> Result<(), Failure> {
+    for section in &mut program.sections {
+        if section.object_type.is_none() {
+            let Some(name) = object_type else {
+                return Err(Failure::Usage(
+                    "the mapping names no object type: add `config:object_type=<Type>` to it or pass `--object-type <Type>`"
+                        .to_string(),
+                ));
+            };
+            section.object_type = Some(name.to_string());
+            if section.name.is_empty() {
+                section.name = name.to_string();
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn select<'p>(program: &'p Program, name: Option<&str>) -> Result<Vec<&'p Section>, Failure> {
+    match name {
+        None => Ok(program.ordered().collect()),
+        Some(name) => program.section(name).map(|s| vec![s]).ok_or_else(|| {
+            let names = program.sections.iter().map(|s| s.name.as_str());
+            let hint = did_you_mean(name, names.clone()).unwrap_or_else(|| {
+                format!(
+                    "its sections are {}",
+                    names
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            });
+            Failure::Usage(format!("the mapping has no section `{name}`; {hint}"))
+        }),
+    }
+}
+
+/// The `--source` flags: one for every section, or `<Section>=<FILE>` for each.
+pub struct SourceArgs {
+    default: Option<Input>,
+    by_section: HashMap<String, Input>,
+}
+
+impl SourceArgs {
+    pub fn parse(values: &[String], program: &Program) -> Result<Self, Failure> {
+        let mut args = SourceArgs {
+            default: None,
+            by_section: HashMap::new(),
+        };
+        for value in values {
+            let named = value
+                .split_once('=')
+                .filter(|(section, _)| program.section(section).is_some());
+            match named {
+                Some((section, file)) => {
+                    args.by_section.insert(section.to_string(), Input::parse(file));
+                }
+                None if args.default.is_none() => args.default = Some(Input::parse(value)),
+                None => {
+                    return Err(Failure::Usage(
+                        "several `--source` files: name the section of each as `--source <Section>=<FILE>`".to_string(),
+                    ))
+                }
+            }
+        }
+        Ok(args)
+    }
+
+    pub fn for_section(&self, section: &str) -> Result<&Input, Failure> {
+        self.by_section
+            .get(section)
+            .or(self.default.as_ref())
+            .ok_or_else(|| {
+                Failure::Usage(format!(
+                    "no source for section `{section}`: add `--source {section}=<FILE>`"
+                ))
+            })
+    }
+}
+
+/// Reads the sources of sections, sharing one copy of standard input between the sections that
+/// read it.
+pub struct Reader<'a> {
+    args: &'a SourceArgs,
+    stdin_users: usize,
+    stdin_bytes: Option<Vec<u8>>,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(args: &'a SourceArgs, sections: &[&Section]) -> Self {
+        let stdin_users = sections
+            .iter()
+            .filter(|s| matches!(args.for_section(&s.name), Ok(Input::Stdin)))
+            .count();
+        Reader {
+            args,
+            stdin_users,
+            stdin_bytes: None,
+        }
+    }
+
+    /// Feeds every record of the section's source to `sinks` (in parallel where the layout
+    /// allows) and what they make, in source order, to `emit`. A source that cannot be opened
+    /// is a usage failure (exit 2); a malformed one is returned as it is.
+    pub fn read<S: ChunkSink>(
+        &mut self,
+        section: &Section,
+        sinks: Vec<S>,
+        emit: impl FnMut(S::Chunk) -> Result<(), SourceError>,
+    ) -> Result<Result<usize, SourceError>, Failure> {
+        let input = self.args.for_section(&section.name)?;
+        let records = section.config.records.as_ref();
+        let name = input.name();
+        Ok(match input {
+            Input::File(file) => {
+                let reader = std::fs::File::open(file).map_err(|e| {
+                    Failure::Usage(format!("cannot read source {}: {e}", file.display()))
+                })?;
+                read_each_parallel(&name, reader, records, sinks, emit)
+            }
+            // Standard input can be read once: several sections share one copy of it.
+            Input::Stdin if self.stdin_users > 1 => {
+                if self.stdin_bytes.is_none() {
+                    let mut buf = Vec::new();
+                    std::io::stdin()
+                        .read_to_end(&mut buf)
+                        .map_err(|e| Failure::Usage(format!("cannot read standard input: {e}")))?;
+                    self.stdin_bytes = Some(buf);
+                }
+                read_each_parallel(
+                    &name,
+                    self.stdin_bytes.as_deref().unwrap_or_default(),
+                    records,
+                    sinks,
+                    emit,
+                )
+            }
+            Input::Stdin => read_each_parallel(&name, std::io::stdin(), records, sinks, emit),
+        })
+    }
+}
+
+/// How many threads read a source.
+pub fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}

@@ -1,0 +1,161 @@
+//! What `plan` and `apply` share: read every section's whole source, evaluate it, and plan it
+//! against the store. Nothing is written here.
+
+use super::inputs::{name_object_types, workers, Reader, SourceArgs};
+use super::mapping::{load, program_or_report};
+use super::progress;
+use super::Failure;
+use crate::eval::evaluator::Evaluator;
+use crate::eval::ObjectImage;
+use crate::plan::{self, Conflict, Options, Plan, Problem, SectionInput};
+use crate::source::stream::{ChunkSink, RecordSink};
+use crate::source::SourceError;
+use crate::store::Store;
+use std::path::PathBuf;
+
+/// The flags `plan` and `apply` share.
+#[derive(Debug, clap::Args)]
+pub struct Common {
+    /// The mapping file.
+    #[arg(value_name = "MAPPING")]
+    pub mapping: PathBuf,
+    /// The records: a file or `-` for standard input; `<Section>=<FILE>` for one section.
+    #[arg(long, required = true, value_name = "FILE|-")]
+    pub source: Vec<String>,
+    /// The embedded Assets store.
+    #[arg(long, value_name = "DB", default_value = "assets.db")]
+    pub store: PathBuf,
+    /// The object type of a mapping without section headers or `config:object_type=`.
+    #[arg(long, value_name = "NAME")]
+    pub object_type: Option<String>,
+    /// Delete or mark more objects than a section's `missing_limit` allows.
+    #[arg(long)]
+    pub allow_mass_change: bool,
+}
+
+pub struct Planned {
+    /// The mapping's path, for messages.
+    pub mapping: String,
+    pub plan: Plan,
+}
+
+/// Reads, evaluates and plans. Mapping errors, malformed sources and conflicts with the store
+/// are reported on stderr and fail with exit 1.
+pub fn make_plan(common: &Common, store: &Store) -> Result<Planned, Failure> {
+    let (path, mut program) = program_or_report(load(&common.mapping, None)?)?;
+    name_object_types(&mut program, common.object_type.as_deref())?;
+    let sections: Vec<_> = program.ordered().collect();
+    let inputs = SourceArgs::parse(&common.source, &program)?;
+    let mut reader = Reader::new(&inputs, &sections);
+    let counter = progress::counter("reading records");
+    let mut section_inputs = Vec::with_capacity(sections.len());
+    for section in &sections {
+        let collectors = (0..workers())
+            .map(|_| Collector {
+                evaluator: Evaluator::new(section),
+                images: Vec::new(),
+            })
+            .collect();
+        let mut images: Vec<(usize, ObjectImage<'_>)> = Vec::new();
+        let emit = |mut chunk: Vec<_>| {
+            counter.inc(chunk.len() as u64);
+            images.append(&mut chunk);
+            Ok(())
+        };
+        match reader.read(section, collectors, emit)? {
+            Ok(_) => {}
+            Err(e @ SourceError::Io { .. }) => return Err(Failure::Usage(e.to_string())),
+            Err(e @ SourceError::Malformed { .. }) => {
+                counter.finish_and_clear();
+                eprintln!("error: {e}");
+                eprintln!("nothing was planned or written: mend the source and run again");
+                return Err(Failure::Input);
+            }
+        }
+        section_inputs.push(SectionInput {
+            section,
+            images,
+            complete: true,
+        });
+    }
+    counter.finish_and_clear();
+    let snapshot = store
+        .snapshot(&plan::object_types(&program))
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let options = Options {
+        allow_mass_change: common.allow_mass_change,
+    };
+    match plan::plan(&program, section_inputs, snapshot, options) {
+        Ok(plan) => Ok(Planned {
+            mapping: path,
+            plan,
+        }),
+        Err(conflicts) => {
+            report_conflicts(&path, store, &conflicts);
+            Err(Failure::Input)
+        }
+    }
+}
+
+fn report_conflicts(mapping: &str, store: &Store, conflicts: &[Conflict]) {
+    for c in conflicts {
+        eprintln!(
+            "{mapping}:{}:{}: error: {}\n  help: {}",
+            c.line, c.column, c.message, c.help
+        );
+    }
+    eprintln!(
+        "the mapping does not fit the object types in {}; nothing was written",
+        store.path().display()
+    );
+}
+
+/// One line on stderr per problem, in the form compilers use.
+pub fn report_problems(mapping: &str, problems: &[Problem]) {
+    use std::io::Write;
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    for p in problems {
+        let key = p
+            .key
+            .as_deref()
+            .map(|k| format!(" (key {k})"))
+            .unwrap_or_default();
+        let severity = match p.severity {
+            crate::diag::Severity::Error => "error",
+            crate::diag::Severity::Warning => "warning",
+        };
+        let _ = writeln!(
+            err,
+            "{mapping}:{}:{}: {severity}[{}]: {} record {}{key}: {}",
+            p.line, p.column, p.code, p.section, p.record, p.message
+        );
+    }
+}
+
+/// Keeps the image of each record the filters let through, with its record number.
+struct Collector<'p> {
+    evaluator: Evaluator<'p>,
+    images: Vec<(usize, ObjectImage<'p>)>,
+}
+
+impl RecordSink for Collector<'_> {
+    fn record<'de, D: serde::Deserializer<'de>>(
+        &mut self,
+        index: usize,
+        d: D,
+    ) -> Result<(), D::Error> {
+        if let Some(image) = self.evaluator.read(d)? {
+            self.images.push((index + 1, image));
+        }
+        Ok(())
+    }
+}
+
+impl<'p> ChunkSink for Collector<'p> {
+    type Chunk = Vec<(usize, ObjectImage<'p>)>;
+
+    fn take_chunk(&mut self) -> Self::Chunk {
+        std::mem::take(&mut self.images)
+    }
+}

@@ -1,0 +1,35 @@
+//! Progress on standard error, only when it is a terminal.
+
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+
+fn shown() -> bool {
+    std::io::stderr().is_terminal()
+}
+
+/// A counter for work of unknown length (records read).
+pub fn counter(message: &'static str) -> ProgressBar {
+    if !shown() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner().with_message(message);
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}: {human_pos} ({per_sec})") {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
+/// A bar for work of known length (objects written).
+pub fn bar(len: usize, message: &'static str) -> ProgressBar {
+    if !shown() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len as u64).with_message(message);
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg} [{bar:40}] {human_pos}/{human_len} ({eta})")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}

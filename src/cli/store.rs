@@ -1,0 +1,38 @@
+//! `assetsync store dump [--store <DB>]`
+
+use super::{Failure, Outcome};
+use crate::store::Store;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Print every object type and object of the store as JSON, in a stable order.
+    Dump {
+        /// The embedded Assets store.
+        #[arg(long, value_name = "DB", default_value = "assets.db")]
+        store: PathBuf,
+    },
+}
+
+pub fn run(args: Args) -> Outcome {
+    match args.command {
+        Command::Dump { store } => {
+            let store = Store::open_read(&store).map_err(|e| Failure::Usage(e.to_string()))?;
+            let dump = store.dump().map_err(|e| Failure::Usage(e.to_string()))?;
+            let mut text = serde_json::to_string_pretty(&dump)
+                .map_err(|e| Failure::Usage(format!("cannot write the dump: {e}")))?;
+            text.push('\n');
+            std::io::stdout()
+                .lock()
+                .write_all(text.as_bytes())
+                .map_err(|e| Failure::Usage(format!("cannot write output: {e}")))
+        }
+    }
+}
