@@ -2,7 +2,7 @@
 //! against the store. Nothing is written here.
 
 use super::inputs::{name_object_types, workers, Reader, SourceArgs};
-use super::mapping::{load, program_or_report};
+use super::mapping::{load, load_schema, program_or_report};
 use super::progress;
 use super::Failure;
 use crate::eval::evaluator::Evaluator;
@@ -28,6 +28,10 @@ pub struct Common {
     /// The object type of a mapping without section headers or `config:object_type=`.
     #[arg(long, value_name = "NAME")]
     pub object_type: Option<String>,
+    /// Object types and attributes of the target, shaped like the Assets REST API's (see
+    /// `check --schema`); it tells which object type a reference attribute points at.
+    #[arg(long, value_name = "SCHEMA.json")]
+    pub schema: Option<PathBuf>,
     /// Delete or mark more objects than a section's `missing_limit` allows.
     #[arg(long)]
     pub allow_mass_change: bool,
@@ -42,7 +46,8 @@ pub struct Planned {
 /// Reads, evaluates and plans. Mapping errors, malformed sources and conflicts with the store
 /// are reported on stderr and fail with exit 1.
 pub fn make_plan(common: &Common, store: &Store) -> Result<Planned, Failure> {
-    let (path, mut program) = program_or_report(load(&common.mapping, None)?)?;
+    let schema = load_schema(common.schema.as_deref())?;
+    let (path, mut program) = program_or_report(load(&common.mapping, schema.as_ref())?)?;
     name_object_types(&mut program, common.object_type.as_deref())?;
     let sections: Vec<_> = program.ordered().collect();
     let inputs = SourceArgs::parse(&common.source, &program)?;

@@ -84,7 +84,7 @@ fn write_all(
                 insert_values(&mut insert_value, id, a, values, &new_ids)?;
             }
             done += 1;
-            if done % 1024 == 0 {
+            if done.is_multiple_of(1024) {
                 progress(done);
             }
         }
@@ -106,7 +106,7 @@ fn write_all(
                 insert_values(&mut insert_value, id, a, values, &new_ids)?;
             }
             done += 1;
-            if done % 1024 == 0 {
+            if done.is_multiple_of(1024) {
                 progress(done);
             }
         }
