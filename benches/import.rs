@@ -27,8 +27,7 @@
 mod okta;
 
 use assetsync::apply::apply;
-use assetsync::eval::evaluator::Evaluator;
-use assetsync::eval::ObjectImage;
+use assetsync::eval::evaluator::Collector;
 use assetsync::lang::program::Section;
 use assetsync::lang::Program;
 use assetsync::plan::{object_types, plan, Options, Plan, SectionInput, Summary};
@@ -50,30 +49,6 @@ const MAPPING: &str = concat!("Users:\n", include_str!("okta-users.map"));
 
 /// The store file in each temporary directory.
 const DB: &str = "assets.db";
-
-/// Keeps the image of each record, with its record number: the `plan` command's collector
-/// (`src/cli/planning.rs`), which the library does not export.
-struct Collector<'p> {
-    evaluator: Evaluator<'p>,
-    images: Vec<(usize, ObjectImage<'p>)>,
-}
-
-impl RecordSink for Collector<'_> {
-    fn record<'de, D: Deserializer<'de>>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
-        if let Some(image) = self.evaluator.read(d)? {
-            self.images.push((index + 1, image));
-        }
-        Ok(())
-    }
-}
-
-impl<'p> ChunkSink for Collector<'p> {
-    type Chunk = Vec<(usize, ObjectImage<'p>)>;
-
-    fn take_chunk(&mut self) -> Self::Chunk {
-        std::mem::take(&mut self.images)
-    }
-}
 
 /// Parses each record into a `Value` and drops it; counts them.
 struct ValueSink(usize);
@@ -121,12 +96,7 @@ impl Setup<'_> {
         self.sections
             .iter()
             .map(|&section| {
-                let collectors = (0..self.workers)
-                    .map(|_| Collector {
-                        evaluator: Evaluator::new(section),
-                        images: Vec::new(),
-                    })
-                    .collect();
+                let collectors = (0..self.workers).map(|_| Collector::new(section)).collect();
                 let mut images = Vec::new();
                 read_each_parallel(
                     "users",
@@ -173,7 +143,7 @@ impl Setup<'_> {
         let plan = self.plan(db, phases);
         let t = Instant::now();
         let mut store = Store::open_write(db).expect("a writable store");
-        let progress = |n| phases.progress.borrow_mut().push((n, t.elapsed()));
+        let progress = |n, _total| phases.progress.borrow_mut().push((n, t.elapsed()));
         apply(&plan, &mut store, &progress).expect("the plan applies");
         phases.apply += t.elapsed();
         plan

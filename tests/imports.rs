@@ -230,6 +230,21 @@ fn a_malformed_source_leaves_the_store_byte_for_byte_unchanged() {
     assert_eq!(std::fs::read(d.join("assets.db")).unwrap(), before);
 }
 
+/// Starts `apply users.map --source <source>` and kills it after `delay_ms` (or lets it end, if it
+/// ends first).
+fn apply_killed_after(dir: &Path, source: &str, store: &str, delay_ms: u64) {
+    let mut child = Command::new(BIN)
+        .args(["apply", "users.map", "--source", source, "--store", store])
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 #[test]
 fn a_killed_apply_leaves_the_store_before_or_after_and_a_rerun_converges() {
     let dir = tempfile::tempdir().unwrap();
@@ -258,23 +273,7 @@ fn a_killed_apply_leaves_the_store_before_or_after_and_a_rerun_converges() {
     std::fs::write(d.join("changed.jsonl"), &changed).unwrap();
     for (i, delay_ms) in [30u64, 120, 300, 700, 1500].into_iter().enumerate() {
         let store = format!("killed-{i}.db");
-        let mut child = Command::new(BIN)
-            .args([
-                "apply",
-                "users.map",
-                "--source",
-                "users.jsonl",
-                "--store",
-                &store,
-            ])
-            .current_dir(d)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        let _ = child.kill();
-        let _ = child.wait();
+        apply_killed_after(d, "users.jsonl", &store, delay_ms);
         let after_kill = dump(d, &d.join(&store));
         let objects = |v: &Value| v.get("objects").cloned().unwrap_or(json!([]));
         assert!(
@@ -300,23 +299,7 @@ fn a_killed_apply_leaves_the_store_before_or_after_and_a_rerun_converges() {
         );
 
         // The same for a run that updates every object.
-        let mut child = Command::new(BIN)
-            .args([
-                "apply",
-                "users.map",
-                "--source",
-                "changed.jsonl",
-                "--store",
-                &store,
-            ])
-            .current_dir(d)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        let _ = child.kill();
-        let _ = child.wait();
+        apply_killed_after(d, "changed.jsonl", &store, delay_ms);
         let after_kill = dump(d, &d.join(&store));
         let statuses: std::collections::BTreeSet<String> = objects(&after_kill)
             .as_array()

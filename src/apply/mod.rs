@@ -65,11 +65,12 @@ pub enum ApplyError {
 }
 
 /// Carries out a plan. Returns what was done; writes nothing when the plan changes nothing or
-/// a section's `missing_limit` refuses it.
+/// a section's `missing_limit` refuses it. `progress` is told the objects written so far and
+/// how many there are to write.
 pub fn apply(
     plan: &Plan,
     target: &mut dyn Target,
-    progress: &dyn Fn(usize),
+    progress: &dyn Fn(usize, usize),
 ) -> Result<Summary, ApplyError> {
     let refused: Vec<String> = plan.refused().map(|s| format!("`{}`", s.section)).collect();
     if !refused.is_empty() {
@@ -79,7 +80,8 @@ pub fn apply(
     }
     let writes = writes(plan);
     if !writes.is_empty() {
-        target.write(&writes, progress)?;
+        let total = writes.len();
+        target.write(&writes, &|done| progress(done, total))?;
     }
     Ok(plan.total())
 }

@@ -33,9 +33,11 @@ pub fn run(args: Args) -> Outcome {
     if plan.writes_anything() {
         let mut store =
             Store::open_write(&args.common.store).map_err(|e| Failure::Usage(e.to_string()))?;
-        let total = crate::apply::writes(plan).len();
-        let bar = progress::bar(total, "writing objects");
-        let result = apply(plan, &mut store, &|n| bar.set_position(n as u64));
+        let bar = progress::bar("writing objects");
+        let result = apply(plan, &mut store, &|done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        });
         bar.finish_and_clear();
         match result {
             Ok(_) => {}

@@ -1,7 +1,7 @@
 //! A plan as people read it: a diff per object and a summary per section.
 
 use crate::plan::model::Value;
-use crate::plan::{Action, MissingOutcome, Plan, SchemaChange, SectionPlan, Summary};
+use crate::plan::{Action, MissingOutcome, Plan, SchemaChange, Summary};
 use console::Style;
 use std::fmt::Write;
 
@@ -138,7 +138,7 @@ fn summaries(plan: &Plan, st: &Styles) -> String {
         let _ = writeln!(
             out,
             "{}",
-            line(&section_name(section), width, &section.summary, st)
+            line(&section.section, width, &section.summary, st)
         );
     }
     let _ = writeln!(
@@ -147,10 +147,6 @@ fn summaries(plan: &Plan, st: &Styles) -> String {
         st.bold.apply_to(line("total", width, &plan.total(), st))
     );
     out
-}
-
-fn section_name(section: &SectionPlan) -> String {
-    section.section.clone()
 }
 
 fn line(name: &str, width: usize, s: &Summary, st: &Styles) -> String {

@@ -5,10 +5,9 @@ use super::inputs::{name_object_types, workers, Reader, SourceArgs};
 use super::mapping::{load, load_schema, program_or_report};
 use super::progress;
 use super::Failure;
-use crate::eval::evaluator::Evaluator;
+use crate::eval::evaluator::Collector;
 use crate::eval::ObjectImage;
 use crate::plan::{self, Conflict, Options, Plan, Problem, SectionInput};
-use crate::source::stream::{ChunkSink, RecordSink};
 use crate::source::SourceError;
 use crate::store::Store;
 use std::path::PathBuf;
@@ -55,12 +54,7 @@ pub fn make_plan(common: &Common, store: &Store) -> Result<Planned, Failure> {
     let counter = progress::counter("reading records");
     let mut section_inputs = Vec::with_capacity(sections.len());
     for section in &sections {
-        let collectors = (0..workers())
-            .map(|_| Collector {
-                evaluator: Evaluator::new(section),
-                images: Vec::new(),
-            })
-            .collect();
+        let collectors = (0..workers()).map(|_| Collector::new(section)).collect();
         let mut images: Vec<(usize, ObjectImage<'_>)> = Vec::new();
         let emit = |mut chunk: Vec<_>| {
             counter.inc(chunk.len() as u64);
@@ -135,32 +129,5 @@ pub fn report_problems(mapping: &str, problems: &[Problem]) {
             "{mapping}:{}:{}: {severity}[{}]: {} record {}{key}: {}",
             p.line, p.column, p.code, p.section, p.record, p.message
         );
-    }
-}
-
-/// Keeps the image of each record the filters let through, with its record number.
-struct Collector<'p> {
-    evaluator: Evaluator<'p>,
-    images: Vec<(usize, ObjectImage<'p>)>,
-}
-
-impl RecordSink for Collector<'_> {
-    fn record<'de, D: serde::Deserializer<'de>>(
-        &mut self,
-        index: usize,
-        d: D,
-    ) -> Result<(), D::Error> {
-        if let Some(image) = self.evaluator.read(d)? {
-            self.images.push((index + 1, image));
-        }
-        Ok(())
-    }
-}
-
-impl<'p> ChunkSink for Collector<'p> {
-    type Chunk = Vec<(usize, ObjectImage<'p>)>;
-
-    fn take_chunk(&mut self) -> Self::Chunk {
-        std::mem::take(&mut self.images)
     }
 }

@@ -20,12 +20,12 @@ pub fn counter(message: &'static str) -> ProgressBar {
     bar
 }
 
-/// A bar for work of known length (objects written).
-pub fn bar(len: usize, message: &'static str) -> ProgressBar {
+/// A bar for work whose length the work tells (objects written).
+pub fn bar(message: &'static str) -> ProgressBar {
     if !shown() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new(len as u64).with_message(message);
+    let bar = ProgressBar::new(0).with_message(message);
     if let Ok(style) =
         ProgressStyle::with_template("{msg} [{bar:40}] {human_pos}/{human_len} ({eta})")
     {

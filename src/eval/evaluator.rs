@@ -96,3 +96,36 @@ impl<'p> Evaluator<'p> {
         }
     }
 }
+
+/// Keeps the image of each record the filters let through, with its record number (1-based):
+/// the sink that reads a whole source for planning.
+pub struct Collector<'p> {
+    evaluator: Evaluator<'p>,
+    images: Vec<(usize, ObjectImage<'p>)>,
+}
+
+impl<'p> Collector<'p> {
+    pub fn new(section: &'p Section) -> Self {
+        Collector {
+            evaluator: Evaluator::new(section),
+            images: Vec::new(),
+        }
+    }
+}
+
+impl crate::source::stream::RecordSink for Collector<'_> {
+    fn record<'de, D: Deserializer<'de>>(&mut self, index: usize, d: D) -> Result<(), D::Error> {
+        if let Some(image) = self.evaluator.read(d)? {
+            self.images.push((index + 1, image));
+        }
+        Ok(())
+    }
+}
+
+impl<'p> crate::source::stream::ChunkSink for Collector<'p> {
+    type Chunk = Vec<(usize, ObjectImage<'p>)>;
+
+    fn take_chunk(&mut self) -> Self::Chunk {
+        std::mem::take(&mut self.images)
+    }
+}

@@ -20,7 +20,7 @@ pub use model::Snapshot;
 
 use crate::diag::{Code, Severity};
 use crate::eval::ObjectImage;
-use crate::lang::program::{Limit, Loc, MissingPolicy, ReferencePolicy, Section};
+use crate::lang::program::{EmptyPolicy, Limit, Loc, MissingPolicy, ReferencePolicy, Section};
 use crate::lang::Program;
 use model::{AttributeDef, AttributeType, Link, ObjectRef, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -162,7 +162,9 @@ struct Planner {
     conflicts: Vec<Conflict>,
     problems: Vec<Problem>,
     labels: HashMap<String, String>,
-    cache: HashMap<(usize, String, ReferencePolicy), Vec<Resolved>>,
+    /// Resolutions by target type and policy, then by query text (looked up without copying
+    /// the text: a run resolves a query per reference value).
+    cache: HashMap<(usize, ReferencePolicy), HashMap<String, Vec<Resolved>>>,
     entries: Vec<Entry>,
     entry_of_type: HashMap<usize, usize>,
     options: Options,
@@ -238,7 +240,7 @@ impl Planner {
         self.entry_of_type.insert(t, entry);
         // The section rewrites its type: earlier look-ups may no longer hold.
         self.world.types[t].forget_indexes();
-        self.cache.retain(|(ty, _, _), _| *ty != t);
+        self.cache.retain(|(ty, _), _| *ty != t);
 
         let mut by_key: HashMap<String, usize> = HashMap::new();
         if let Some(k) = key_index {
@@ -258,10 +260,12 @@ impl Planner {
         for (record, image) in input.images {
             if !image.errors.is_empty() {
                 failed_records.insert(record);
-                if image.key.value.is_none() {
-                    key_errors += 1;
-                } else if let Some(k) = &image.key.value {
-                    seen.insert(k.clone());
+                match &image.key.value {
+                    // Its object, if any, is still in the source: not missing.
+                    Some(k) => {
+                        seen.insert(k.clone());
+                    }
+                    None => key_errors += 1,
                 }
                 for e in &image.errors {
                     self.problems.push(Problem {
@@ -302,9 +306,7 @@ impl Planner {
                     continue;
                 };
                 let found = image.attributes.get(column.name).map_or(&[][..], |v| v);
-                if found.is_empty()
-                    && section.config.empty == crate::lang::program::EmptyPolicy::Keep
-                {
+                if found.is_empty() && section.config.empty == EmptyPolicy::Keep {
                     continue;
                 }
                 if single && found.len() > 1 {
@@ -421,65 +423,53 @@ impl Planner {
                     .references
                     .get(column.name)
                     .map_or(&[][..], |q| q.as_slice());
-                if queries.is_empty()
-                    && section.config.empty == crate::lang::program::EmptyPolicy::Keep
-                {
+                if queries.is_empty() && section.config.empty == EmptyPolicy::Keep {
                     continue;
                 }
                 let mut links: Vec<Value> = Vec::new();
                 let mut ambiguous = false;
                 for q in queries {
                     for resolved in self.resolve(target, &q.aql, policy, position) {
-                        match resolved {
+                        let type_name = &self.world.types[target].name;
+                        let (severity, code, message) = match resolved {
                             Resolved::Linked(link) => {
                                 let v = Value::Reference(link);
                                 if !links.contains(&v) {
                                     links.push(v);
                                 }
+                                continue;
                             }
-                            Resolved::Unmatched(atom) => self.problem(
+                            Resolved::Unmatched(atom) => (
                                 Severity::Warning,
                                 Code::UnmatchedReference,
-                                section,
-                                p.record,
-                                &p.key,
-                                column.loc,
-                                Some(column.name),
                                 format!(
-                                    "no `{}` object matches {atom}; with `config:references=lookup` only existing objects are linked",
-                                    self.world.types[target].name
+                                    "no `{type_name}` object matches {atom}; with `config:references=lookup` only existing objects are linked"
                                 ),
                             ),
-                            Resolved::Ambiguous(atom, n) => {
-                                ambiguous = true;
-                                self.problem(
-                                    Severity::Error,
-                                    Code::AmbiguousReference,
-                                    section,
-                                    p.record,
-                                    &p.key,
-                                    column.loc,
-                                    Some(column.name),
-                                    format!(
-                                        "{n} `{}` objects match {atom}; the attribute is left as it is",
-                                        self.world.types[target].name
-                                    ),
-                                );
-                            }
-                            Resolved::Unreadable(message) => {
-                                ambiguous = true;
-                                self.problem(
-                                    Severity::Error,
-                                    Code::AmbiguousReference,
-                                    section,
-                                    p.record,
-                                    &p.key,
-                                    column.loc,
-                                    Some(column.name),
-                                    format!("the reference query `{}` cannot be read: {message}", q.aql),
-                                );
-                            }
-                        }
+                            Resolved::Ambiguous(atom, n) => (
+                                Severity::Error,
+                                Code::AmbiguousReference,
+                                format!(
+                                    "{n} `{type_name}` objects match {atom}; the attribute is left as it is"
+                                ),
+                            ),
+                            Resolved::Unreadable(message) => (
+                                Severity::Error,
+                                Code::AmbiguousReference,
+                                format!("the reference query `{}` cannot be read: {message}", q.aql),
+                            ),
+                        };
+                        ambiguous |= severity == Severity::Error;
+                        self.problem(
+                            severity,
+                            code,
+                            section,
+                            p.record,
+                            &p.key,
+                            column.loc,
+                            Some(column.name),
+                            message,
+                        );
                     }
                 }
                 if ambiguous {
@@ -667,8 +657,7 @@ impl Planner {
         policy: ReferencePolicy,
         position: usize,
     ) -> Vec<Resolved> {
-        let cache_key = (target, aql.to_string(), policy);
-        if let Some(r) = self.cache.get(&cache_key) {
+        if let Some(r) = self.cache.get(&(target, policy)).and_then(|c| c.get(aql)) {
             return r.clone();
         }
         let atoms = match query::atoms(aql) {
@@ -688,7 +677,10 @@ impl Planner {
                 many => Resolved::Ambiguous(atom.aql(), many.len()),
             });
         }
-        self.cache.insert(cache_key, out.clone());
+        self.cache
+            .entry((target, policy))
+            .or_default()
+            .insert(aql.to_string(), out.clone());
         out
     }
 

@@ -176,11 +176,13 @@ pub(super) fn objects(
         .enumerate()
         .map(|(i, &id)| (id, i))
         .collect();
+    // Ordered by `o.id`, not `v.object_id`: the same order, which the scan of the type's
+    // objects already gives, where the other makes SQLite sort every value in a temporary tree.
     let mut st = conn.prepare(
         "SELECT v.object_id, v.attribute_id, v.kind, v.value, v.reference_id
          FROM object_values v JOIN objects o ON o.id = v.object_id
          WHERE o.object_type_id = ?1
-         ORDER BY v.object_id, v.attribute_id, v.position",
+         ORDER BY o.id, v.attribute_id, v.position",
     )?;
     let mut rows = st.query([ty.id])?;
     while let Some(r) = rows.next()? {

@@ -100,9 +100,13 @@ fn write_all(
         for update in &writes.updates {
             let id = resolve(update.object, &new_ids)?;
             touched.insert(id);
+            // An object this run created has no values of the attributes it links yet.
+            let existing = matches!(update.object, ObjectRef::Existing(_));
             for (name, values) in &update.values {
                 let a = attribute(update.object_type, name)?;
-                clear.execute(params![id, a])?;
+                if existing {
+                    clear.execute(params![id, a])?;
+                }
                 insert_values(&mut insert_value, id, a, values, &new_ids)?;
             }
             done += 1;
