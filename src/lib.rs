@@ -10,6 +10,7 @@ pub mod apply;
 pub mod cli;
 pub mod diag;
 pub mod eval;
+pub mod http;
 pub mod lang;
 pub mod plan;
 pub mod source;

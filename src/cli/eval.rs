@@ -1,6 +1,6 @@
 //! `assetsync eval <MAPPING> --source <FILE|-> [--section <NAME>] [--object-type <NAME>]`
 
-use super::inputs::{name_object_types, select, workers, Reader, SourceArgs};
+use super::inputs::{name_object_types, select, workers, Reader, Records, SourceArgs};
 use super::mapping::{load, program_or_report};
 use super::{Failure, Outcome};
 use crate::eval::evaluator::Evaluator;
@@ -30,7 +30,7 @@ pub fn run(args: Args) -> Outcome {
     name_object_types(&mut program, args.object_type.as_deref())?;
     let sections = select(&program, args.section.as_deref())?;
     let inputs = SourceArgs::parse(&args.source, &program)?;
-    let mut reader = Reader::new(&inputs, &sections);
+    let mut reader = Reader::new(Records::Files(&inputs), &sections);
 
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());

@@ -5,6 +5,7 @@ use super::Failure;
 use crate::diag::did_you_mean;
 use crate::lang::program::Section;
 use crate::lang::Program;
+use crate::source::provider::{Provider, ProviderError};
 use crate::source::stream::{read_each_parallel, ChunkSink};
 use crate::source::{Input, SourceError};
 use std::collections::HashMap;
@@ -91,22 +92,43 @@ impl SourceArgs {
     }
 }
 
+/// Where the records come from: files (`--source`) or a provider (`--provider`).
+pub enum Records<'a> {
+    Files(&'a SourceArgs),
+    Provider(&'a Provider),
+}
+
+/// How reading a section's records ended.
+pub struct SectionRead {
+    /// Every record of the source was read: false when `max_pages` cut a provider's listing
+    /// short, so that a run never deletes what it did not see.
+    pub complete: bool,
+}
+
+/// A provider failure, for exit 2, with what to do about it.
+pub fn provider_failure(e: &ProviderError) -> Failure {
+    Failure::Usage(format!("{e}\n  help: {}", e.help()))
+}
+
 /// Reads the sources of sections, sharing one copy of standard input between the sections that
 /// read it.
 pub struct Reader<'a> {
-    args: &'a SourceArgs,
+    records: Records<'a>,
     stdin_users: usize,
     stdin_bytes: Option<Vec<u8>>,
 }
 
 impl<'a> Reader<'a> {
-    pub fn new(args: &'a SourceArgs, sections: &[&Section]) -> Self {
-        let stdin_users = sections
-            .iter()
-            .filter(|s| matches!(args.for_section(&s.name), Ok(Input::Stdin)))
-            .count();
+    pub fn new(records: Records<'a>, sections: &[&Section]) -> Self {
+        let stdin_users = match &records {
+            Records::Files(args) => sections
+                .iter()
+                .filter(|s| matches!(args.for_section(&s.name), Ok(Input::Stdin)))
+                .count(),
+            Records::Provider(_) => 0,
+        };
         Reader {
-            args,
+            records,
             stdin_users,
             stdin_bytes: None,
         }
@@ -114,17 +136,38 @@ impl<'a> Reader<'a> {
 
     /// Feeds every record of the section's source to `sinks` (in parallel where the layout
     /// allows) and what they make, in source order, to `emit`. A source that cannot be opened
-    /// is a usage failure (exit 2); a malformed one is returned as it is.
+    /// or a provider that fails is a usage failure (exit 2); a malformed source is returned as
+    /// it is.
     pub fn read<S: ChunkSink>(
         &mut self,
         section: &Section,
         sinks: Vec<S>,
         emit: impl FnMut(S::Chunk) -> Result<(), SourceError>,
-    ) -> Result<Result<usize, SourceError>, Failure> {
-        let input = self.args.for_section(&section.name)?;
+    ) -> Result<Result<SectionRead, SourceError>, Failure> {
+        let args = match self.records {
+            Records::Files(args) => args,
+            Records::Provider(provider) => {
+                let mut stream = provider.stream(&section.config);
+                let name = format!(
+                    "{} records of section `{}`",
+                    provider.kind().name(),
+                    section.name
+                );
+                // The provider's records are JSON Lines, whatever `config:records` says about
+                // its responses.
+                let read = read_each_parallel(&name, &mut stream, None, sinks, emit);
+                if let Some(e) = stream.take_error() {
+                    return Err(provider_failure(&e));
+                }
+                return Ok(read.map(|_| SectionRead {
+                    complete: stream.complete(),
+                }));
+            }
+        };
+        let input = args.for_section(&section.name)?;
         let records = section.config.records.as_ref();
         let name = input.name();
-        Ok(match input {
+        let read = match input {
             Input::File(file) => {
                 let reader = std::fs::File::open(file).map_err(|e| {
                     Failure::Usage(format!("cannot read source {}: {e}", file.display()))
@@ -149,7 +192,8 @@ impl<'a> Reader<'a> {
                 )
             }
             Input::Stdin => read_each_parallel(&name, std::io::stdin(), records, sinks, emit),
-        })
+        };
+        Ok(read.map(|_| SectionRead { complete: true }))
     }
 }
 

@@ -4,6 +4,7 @@
 mod apply;
 mod check;
 mod eval;
+mod fetch;
 mod fmt;
 mod inputs;
 mod mapping;
@@ -24,6 +25,9 @@ use std::process::ExitCode;
     about = "Keep Jira Service Management Assets in step with identity providers"
 )]
 pub struct Cli {
+    /// Log each request to a provider or target, and retries, on standard error.
+    #[arg(long, short, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -40,6 +44,8 @@ enum Command {
     Plan(plan::Args),
     /// Import: read the whole source, plan, and carry the plan out in one transaction.
     Apply(apply::Args),
+    /// Get a provider's records as JSON Lines, ready for `plan`/`apply --source`.
+    Fetch(fetch::Args),
     /// Look into the embedded store.
     Store(store::Args),
 }
@@ -65,6 +71,9 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    if cli.verbose {
+        logging();
+    }
     let outcome = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Eval(args) => eval::run(args),
@@ -72,6 +81,7 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => plan::run(args),
         Command::Apply(args) => apply::run(args),
         Command::Store(args) => store::run(args),
+        Command::Fetch(args) => fetch::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -81,6 +91,22 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `--verbose`: the tool's own debug log on standard error. Other crates stay quiet, so that
+/// nothing logs a request's headers.
+fn logging() {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
+    let only_ours = Targets::new().with_target("assetsync", LevelFilter::DEBUG);
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(stderr_colour())
+        .with_target(false)
+        .without_time();
+    tracing_subscriber::registry()
+        .with(layer.with_filter(only_ours))
+        .init();
 }
 
 /// Colour for human output on stdout: only on a terminal, and never with `NO_COLOR` set.

@@ -1,13 +1,14 @@
 //! What `plan` and `apply` share: read every section's whole source, evaluate it, and plan it
 //! against the store. Nothing is written here.
 
-use super::inputs::{name_object_types, workers, Reader, SourceArgs};
+use super::inputs::{name_object_types, provider_failure, workers, Reader, Records, SourceArgs};
 use super::mapping::{load, load_schema, program_or_report};
 use super::progress;
 use super::Failure;
 use crate::eval::evaluator::Collector;
 use crate::eval::ObjectImage;
 use crate::plan::{self, Conflict, Options, Plan, Problem, SectionInput};
+use crate::source::provider::{Kind, ProcessEnv, Provider};
 use crate::source::SourceError;
 use crate::store::Store;
 use std::path::PathBuf;
@@ -19,8 +20,20 @@ pub struct Common {
     #[arg(value_name = "MAPPING")]
     pub mapping: PathBuf,
     /// The records: a file or `-` for standard input; `<Section>=<FILE>` for one section.
-    #[arg(long, required = true, value_name = "FILE|-")]
+    #[arg(
+        long,
+        value_name = "FILE|-",
+        required_unless_present = "provider",
+        conflicts_with = "provider"
+    )]
     pub source: Vec<String>,
+    /// Read the records from an identity provider instead, with credentials from the
+    /// environment (see `fetch --help`).
+    #[arg(long, value_name = "PROVIDER")]
+    pub provider: Option<Kind>,
+    /// The provider's base URL, instead of the one in the environment.
+    #[arg(long, value_name = "URL", requires = "provider")]
+    pub provider_url: Option<String>,
     /// The embedded Assets store.
     #[arg(long, value_name = "DB", default_value = "assets.db")]
     pub store: PathBuf,
@@ -50,7 +63,15 @@ pub fn make_plan(common: &Common, store: &Store) -> Result<Planned, Failure> {
     name_object_types(&mut program, common.object_type.as_deref())?;
     let sections: Vec<_> = program.ordered().collect();
     let inputs = SourceArgs::parse(&common.source, &program)?;
-    let mut reader = Reader::new(&inputs, &sections);
+    let provider = common
+        .provider
+        .map(|kind| connect(kind, common.provider_url.as_deref(), &sections))
+        .transpose()?;
+    let records = match &provider {
+        Some(provider) => Records::Provider(provider),
+        None => Records::Files(&inputs),
+    };
+    let mut reader = Reader::new(records, &sections);
     let counter = progress::counter("reading records");
     let mut section_inputs = Vec::with_capacity(sections.len());
     for section in &sections {
@@ -61,8 +82,8 @@ pub fn make_plan(common: &Common, store: &Store) -> Result<Planned, Failure> {
             images.append(&mut chunk);
             Ok(())
         };
-        match reader.read(section, collectors, emit)? {
-            Ok(_) => {}
+        let complete = match reader.read(section, collectors, emit)? {
+            Ok(read) => read.complete,
             Err(e @ SourceError::Io { .. }) => return Err(Failure::Usage(e.to_string())),
             Err(e @ SourceError::Malformed { .. }) => {
                 counter.finish_and_clear();
@@ -70,11 +91,19 @@ pub fn make_plan(common: &Common, store: &Store) -> Result<Planned, Failure> {
                 eprintln!("nothing was planned or written: mend the source and run again");
                 return Err(Failure::Input);
             }
+        };
+        if !complete {
+            counter.suspend(|| {
+                eprintln!(
+                    "note: section `{}` stopped at `config:max_pages`; objects it did not see are not deleted or marked",
+                    section.name
+                )
+            });
         }
         section_inputs.push(SectionInput {
             section,
             images,
-            complete: true,
+            complete,
         });
     }
     counter.finish_and_clear();
@@ -94,6 +123,22 @@ pub fn make_plan(common: &Common, store: &Store) -> Result<Planned, Failure> {
             Err(Failure::Input)
         }
     }
+}
+
+/// Connects to the provider and checks every section's settings against it before any
+/// request is sent.
+pub fn connect(
+    kind: Kind,
+    url: Option<&str>,
+    sections: &[&crate::lang::program::Section],
+) -> Result<Provider, Failure> {
+    let provider = Provider::connect(kind, url, &ProcessEnv).map_err(|e| provider_failure(&e))?;
+    for section in sections {
+        provider
+            .check(&section.config)
+            .map_err(|e| provider_failure(&e))?;
+    }
+    Ok(provider)
 }
 
 fn report_conflicts(mapping: &str, store: &Store, conflicts: &[Conflict]) {

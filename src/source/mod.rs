@@ -4,6 +4,7 @@
 //! `records` path; without one the object is a single record), or JSON Lines. `-` is standard
 //! input. [`stream::read_each_parallel`] is the one entry.
 
+pub mod provider;
 pub mod stream;
 
 use crate::lang::program::DotPath;
