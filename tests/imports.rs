@@ -356,6 +356,50 @@ fn dumping_a_store_that_does_not_exist_is_a_usage_error() {
     assert!(!dir.path().join("none.db").exists());
 }
 
+/// A killed apply leaves its transaction's journal beside the store; reading must roll it back
+/// and show the store as it was before that apply.
+#[test]
+fn a_store_with_the_journal_of_a_killed_apply_reads_as_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("users.jsonl"), users(20)).unwrap();
+    std::fs::write(d.join("users.map"), MAPPING).unwrap();
+    let apply = args(&[
+        "apply",
+        "users.map",
+        "--source",
+        "users.jsonl",
+        "--store",
+        "a.db",
+    ]);
+    assert!(assetsync(d, &apply).status.success());
+    let before = dump(d, &d.join("a.db"));
+
+    // A transaction caught half way: its changes spilled into the file, the journal beside it.
+    let conn = rusqlite::Connection::open(d.join("a.db")).unwrap();
+    conn.execute_batch(
+        "PRAGMA journal_mode=DELETE; PRAGMA cache_size=1; BEGIN IMMEDIATE; DELETE FROM objects;",
+    )
+    .unwrap();
+    for i in 0..2000 {
+        conn.execute(
+            "INSERT INTO object_values VALUES (?1, 1, 0, 0, ?2, NULL)",
+            rusqlite::params![100_000 + i, "x".repeat(200)],
+        )
+        .unwrap();
+    }
+    assert!(d.join("a.db-journal").exists());
+    std::fs::copy(d.join("a.db"), d.join("b.db")).unwrap();
+    std::fs::copy(d.join("a.db-journal"), d.join("b.db-journal")).unwrap();
+    conn.execute_batch("ROLLBACK").unwrap();
+
+    assert_eq!(dump(d, &d.join("b.db")), before);
+    assert!(
+        !d.join("b.db-journal").exists(),
+        "the journal was rolled back"
+    );
+}
+
 #[test]
 fn a_mapping_that_conflicts_with_the_store_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();

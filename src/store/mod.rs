@@ -93,11 +93,17 @@ impl Store {
                 conn: None,
             });
         }
+        // Opened for writing but never written through (`query_only`): an apply that was killed
+        // mid-transaction leaves a journal, and SQLite must be able to roll it back before
+        // anything can be read — a read-only handle would fail on such a store.
         let conn = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| sql(path, e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .and_then(|_| conn.pragma_update(None, "query_only", true))
+            .map_err(|e| sql(path, e))?;
         let store = Store {
             path: path.to_path_buf(),
             conn: Some(conn),
