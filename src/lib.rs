@@ -8,10 +8,12 @@
 
 pub mod apply;
 pub mod cli;
+pub mod cloud;
 pub mod diag;
 pub mod eval;
 pub mod http;
 pub mod lang;
 pub mod plan;
+pub mod sandbox;
 pub mod source;
 pub mod store;

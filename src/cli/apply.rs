@@ -1,9 +1,9 @@
 //! `assetsync apply <MAPPING> --source <FILE|-> [--store <DB>] [--allow-mass-change]
 //! [--report <FILE.jsonl>]`
 
-use super::planning::{make_plan, report_problems, Common};
+use super::planning::{make_plan, report_problems, Common, Destination};
 use super::{progress, Failure, Outcome};
-use crate::apply::{apply, ApplyError};
+use crate::apply::{apply, ApplyError, Target};
 use crate::store::Store;
 use std::io::Write;
 use std::path::PathBuf;
@@ -18,11 +18,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Outcome {
-    let planned = {
-        let store =
-            Store::open_read(&args.common.store).map_err(|e| Failure::Usage(e.to_string()))?;
-        make_plan(&args.common, &store)?
-    };
+    let mut destination = Destination::open(&args.common)?;
+    let planned = make_plan(&args.common, &mut destination)?;
     let plan = &planned.plan;
     report_problems(&planned.mapping, &plan.problems);
     if let Some(path) = &args.report {
@@ -31,10 +28,22 @@ pub fn run(args: Args) -> Outcome {
         })?;
     }
     if plan.writes_anything() {
-        let mut store =
-            Store::open_write(&args.common.store).map_err(|e| Failure::Usage(e.to_string()))?;
+        // The store's read-only handle is let go before it is opened for writing.
+        let mut cloud = match destination {
+            Destination::Cloud(cloud) => Some(cloud),
+            Destination::Store(_) => None,
+        };
+        let mut store;
+        let target: &mut dyn Target = match &mut cloud {
+            Some(cloud) => cloud.as_mut(),
+            None => {
+                store = Store::open_write(&args.common.store)
+                    .map_err(|e| Failure::Usage(e.to_string()))?;
+                &mut store
+            }
+        };
         let bar = progress::bar("writing objects");
-        let result = apply(plan, &mut store, &|done, total| {
+        let result = apply(plan, target, &|done, total| {
             bar.set_length(total as u64);
             bar.set_position(done as u64);
         });

@@ -12,6 +12,7 @@ mod plan;
 mod plan_view;
 mod planning;
 mod progress;
+mod sandbox;
 mod store;
 
 use clap::{Parser, Subcommand};
@@ -48,6 +49,12 @@ enum Command {
     Fetch(fetch::Args),
     /// Look into the embedded store.
     Store(store::Args),
+    /// Serve the embedded store as a local Assets Cloud REST API, to rehearse an import.
+    ///
+    /// Point the Assets target at the printed base URL. Any user and API token are accepted:
+    /// the sandbox is for rehearsals and tests, and checks only that credentials are sent.
+    /// Every write is one transaction on the store; `assetsync store dump` shows the result.
+    Sandbox(sandbox::Args),
 }
 
 /// How a command failed; decides the exit code.
@@ -82,6 +89,7 @@ pub fn main() -> ExitCode {
         Command::Apply(args) => apply::run(args),
         Command::Store(args) => store::run(args),
         Command::Fetch(args) => fetch::run(args),
+        Command::Sandbox(args) => sandbox::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,8 +1,7 @@
 //! `assetsync plan <MAPPING> --source <FILE|-> [--store <DB>] [--format human|json]`
 
-use super::planning::{make_plan, report_problems, Common};
+use super::planning::{make_plan, report_problems, Common, Destination};
 use super::{Failure, Outcome};
-use crate::store::Store;
 use std::io::Write;
 
 #[derive(Debug, clap::Args)]
@@ -21,8 +20,8 @@ enum Format {
 }
 
 pub fn run(args: Args) -> Outcome {
-    let store = Store::open_read(&args.common.store).map_err(|e| Failure::Usage(e.to_string()))?;
-    let planned = make_plan(&args.common, &store)?;
+    let mut destination = Destination::open(&args.common)?;
+    let planned = make_plan(&args.common, &mut destination)?;
     let plan = &planned.plan;
     let text = match args.format {
         Format::Json => {
@@ -33,11 +32,13 @@ pub fn run(args: Args) -> Outcome {
         }
         Format::Human => {
             let mut s = super::plan_view::render(plan, super::stdout_colour());
-            if !store.exists() {
-                s.push_str(&format!(
-                    "(the store {} does not exist yet; apply creates it)\n",
-                    store.path().display()
-                ));
+            if let Destination::Store(store) = &destination {
+                if !store.exists() {
+                    s.push_str(&format!(
+                        "(the store {} does not exist yet; apply creates it)\n",
+                        store.path().display()
+                    ));
+                }
             }
             s
         }

@@ -5,6 +5,7 @@ use super::inputs::{name_object_types, provider_failure, workers, Reader, Record
 use super::mapping::{load, load_schema, program_or_report};
 use super::progress;
 use super::Failure;
+use crate::cloud::Cloud;
 use crate::eval::evaluator::Collector;
 use crate::eval::ObjectImage;
 use crate::plan::{self, Conflict, Options, Plan, Problem, SectionInput};
@@ -47,6 +48,52 @@ pub struct Common {
     /// Delete or mark more objects than a section's `missing_limit` allows.
     #[arg(long)]
     pub allow_mass_change: bool,
+    /// Import into Assets Cloud over REST instead of the embedded store: the REST base
+    /// (`…/jsm/assets/workspace/<id>/v1`, e.g. a `sandbox`'s), or `cloud` for the workspace of
+    /// `ASSETS_WORKSPACE_ID`. Credentials: `ASSETS_EMAIL`, `ASSETS_API_TOKEN`.
+    #[arg(long, value_name = "ASSETS_URL", conflicts_with = "store")]
+    pub target: Option<String>,
+    /// Requests to Assets in flight at once (with `--target`).
+    #[arg(long, value_name = "N", default_value_t = 8, requires = "target")]
+    pub concurrency: usize,
+    /// Requests to Assets a minute at most (with `--target`); Assets Cloud allows about 1,000.
+    /// 0: no limit.
+    #[arg(long, value_name = "N", default_value_t = 1000, requires = "target")]
+    pub requests_per_minute: u32,
+}
+
+/// Where a plan is made against and carried out: the embedded store or Assets over REST.
+pub enum Destination {
+    Store(Store),
+    Cloud(Box<Cloud>),
+}
+
+impl Destination {
+    /// Opens the destination for reading; nothing is written or created.
+    pub fn open(common: &Common) -> Result<Destination, Failure> {
+        match &common.target {
+            Some(target) => {
+                let options = crate::cloud::Options {
+                    concurrency: common.concurrency,
+                    per_minute: common.requests_per_minute,
+                };
+                Cloud::connect(target, &ProcessEnv, &options)
+                    .map(|c| Destination::Cloud(Box::new(c)))
+                    .map_err(|e| Failure::Usage(format!("{e}\n  help: {}", e.help())))
+            }
+            None => Store::open_read(&common.store)
+                .map(Destination::Store)
+                .map_err(|e| Failure::Usage(e.to_string())),
+        }
+    }
+
+    /// How messages name it.
+    pub fn name(&self) -> String {
+        match self {
+            Destination::Store(store) => store.path().display().to_string(),
+            Destination::Cloud(cloud) => cloud.base(),
+        }
+    }
 }
 
 pub struct Planned {
@@ -57,8 +104,25 @@ pub struct Planned {
 
 /// Reads, evaluates and plans. Mapping errors, malformed sources and conflicts with the store
 /// are reported on stderr and fail with exit 1.
-pub fn make_plan(common: &Common, store: &Store) -> Result<Planned, Failure> {
-    let schema = load_schema(common.schema.as_deref())?;
+pub fn make_plan(common: &Common, destination: &mut Destination) -> Result<Planned, Failure> {
+    let mut schema = load_schema(common.schema.as_deref())?;
+    if let Destination::Cloud(cloud) = destination {
+        if schema.is_some() {
+            return Err(Failure::Usage(
+                "`--schema` is not needed with `--target`: the object types are read from Assets"
+                    .to_string(),
+            ));
+        }
+        // The names the mapping uses tell which object types to read; the mapping is then
+        // compiled against them, as with `--schema`.
+        let (_, mut named) = program_or_report(load(&common.mapping, None)?)?;
+        name_object_types(&mut named, common.object_type.as_deref())?;
+        let names = plan::object_types(&named);
+        let read = cloud
+            .load_schema(&names)
+            .map_err(|e| Failure::Usage(format!("{e}\n  help: {}", e.help())))?;
+        schema = Some(read.lang());
+    }
     let (path, mut program) = program_or_report(load(&common.mapping, schema.as_ref())?)?;
     name_object_types(&mut program, common.object_type.as_deref())?;
     let sections: Vec<_> = program.ordered().collect();
@@ -107,19 +171,42 @@ pub fn make_plan(common: &Common, store: &Store) -> Result<Planned, Failure> {
         });
     }
     counter.finish_and_clear();
-    let snapshot = store
-        .snapshot(&plan::object_types(&program))
-        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let snapshot = match destination {
+        Destination::Store(store) => store
+            .snapshot(&plan::object_types(&program))
+            .map_err(|e| Failure::Usage(e.to_string()))?,
+        Destination::Cloud(cloud) => {
+            let snapshot = cloud
+                .snapshot(&program, &mut section_inputs)
+                .map_err(|e| Failure::Usage(format!("{e}\n  help: {}", e.help())))?;
+            for email in cloud.unknown_users() {
+                eprintln!("warning: no Atlassian account has the email `{email}`; the user attribute is left without it");
+            }
+            snapshot
+        }
+    };
     let options = Options {
         allow_mass_change: common.allow_mass_change,
     };
     match plan::plan(&program, section_inputs, snapshot, options) {
-        Ok(plan) => Ok(Planned {
-            mapping: path,
-            plan,
-        }),
+        Ok(plan) => {
+            if let Destination::Cloud(cloud) = destination {
+                let refused = cloud.schema().refuse_changes(&plan.schema);
+                if !refused.is_empty() {
+                    for problem in &refused {
+                        eprintln!("{path}: error: {problem}");
+                    }
+                    eprintln!("the mapping does not fit the Assets schema; nothing was written. Mend the mapping, or add the object types and attributes in Assets first");
+                    return Err(Failure::Input);
+                }
+            }
+            Ok(Planned {
+                mapping: path,
+                plan,
+            })
+        }
         Err(conflicts) => {
-            report_conflicts(&path, store, &conflicts);
+            report_conflicts(&path, &destination.name(), &conflicts);
             Err(Failure::Input)
         }
     }
@@ -141,17 +228,14 @@ pub fn connect(
     Ok(provider)
 }
 
-fn report_conflicts(mapping: &str, store: &Store, conflicts: &[Conflict]) {
+fn report_conflicts(mapping: &str, destination: &str, conflicts: &[Conflict]) {
     for c in conflicts {
         eprintln!(
             "{mapping}:{}:{}: error: {}\n  help: {}",
             c.line, c.column, c.message, c.help
         );
     }
-    eprintln!(
-        "the mapping does not fit the object types in {}; nothing was written",
-        store.path().display()
-    );
+    eprintln!("the mapping does not fit the object types in {destination}; nothing was written");
 }
 
 /// One line on stderr per problem, in the form compilers use.

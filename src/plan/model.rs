@@ -67,6 +67,23 @@ impl AttributeType {
     pub fn parse(text: &str) -> Option<AttributeType> {
         AttributeType::ALL.into_iter().find(|t| t.as_str() == text)
     }
+
+    /// The type of an Assets default attribute (`type` 0) by its `defaultType.id`: 0 text,
+    /// 1 integer, 2 boolean, 3 double, 4 date, 5 time, 6 date time, 7 URL, 8 email, 9 text area,
+    /// 10 select, 11 IP address. Time, text area, IP address and ids to come hold text.
+    pub fn from_default_type(id: i64) -> AttributeType {
+        match id {
+            1 => AttributeType::Integer,
+            2 => AttributeType::Boolean,
+            3 => AttributeType::Double,
+            4 => AttributeType::Date,
+            6 => AttributeType::Datetime,
+            7 => AttributeType::Url,
+            8 => AttributeType::Email,
+            10 => AttributeType::Select,
+            _ => AttributeType::Text,
+        }
+    }
 }
 
 /// An attribute of an object type.

@@ -4,11 +4,17 @@
 //! apply or as it is after it. Reading (`plan`, `store dump`) never writes, and never creates the
 //! file.
 
+mod aql;
 mod dump;
+mod objects;
 mod read;
 mod write;
 
 pub use dump::{Dump, DumpObject, DumpType};
+pub use objects::{
+    scalar_from_text, AttributeEntry, AttributeInput, EntryValue, LinkedObject, ObjectEntry,
+    ObjectError, ObjectPage, SeedReport, TypeEntry, SYSTEM_ATTRIBUTES,
+};
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};

@@ -7,6 +7,7 @@ use crate::eval::Scalar;
 use crate::plan::model::{ObjectRef, Value};
 use crate::plan::SchemaChange;
 use rusqlite::{params, Transaction};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 impl Target for Store {
@@ -26,11 +27,13 @@ impl Target for Store {
     }
 }
 
-fn write_all(
+/// Carries out `writes` inside `tx`; returns the ids of the objects it created, in the order of
+/// `writes.creates`.
+pub(super) fn write_all(
     tx: &Transaction<'_>,
     writes: &Writes<'_>,
     progress: &dyn Fn(usize),
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<Vec<i64>> {
     tx.execute_batch(TABLES)?;
     tx.pragma_update(None, "user_version", VERSION)?;
     schema(tx, writes.schema)?;
@@ -132,7 +135,7 @@ fn write_all(
     }
     relabel(tx, &types, &touched)?;
     progress(done);
-    Ok(())
+    Ok(new_ids)
 }
 
 fn resolve(object: ObjectRef, new_ids: &[i64]) -> rusqlite::Result<i64> {
@@ -153,30 +156,17 @@ fn insert_values(
 ) -> rusqlite::Result<()> {
     for (position, v) in (0i64..).zip(values) {
         match v {
-            Value::Scalar(Scalar::Text(t)) => insert.execute(params![
-                object,
-                attribute,
-                position,
-                kind::TEXT,
-                t,
-                None::<i64>
-            ])?,
-            Value::Scalar(Scalar::Number(n)) => insert.execute(params![
-                object,
-                attribute,
-                position,
-                kind::NUMBER,
-                n.to_string(),
-                None::<i64>
-            ])?,
-            Value::Scalar(Scalar::Bool(b)) => insert.execute(params![
-                object,
-                attribute,
-                position,
-                kind::BOOL,
-                if *b { "true" } else { "false" },
-                None::<i64>
-            ])?,
+            Value::Scalar(s) => {
+                let (kind, text) = stored(s);
+                insert.execute(params![
+                    object,
+                    attribute,
+                    position,
+                    kind,
+                    text.as_ref(),
+                    None::<i64>
+                ])?
+            }
             Value::Reference(link) => insert.execute(params![
                 object,
                 attribute,
@@ -188,6 +178,15 @@ fn insert_values(
         };
     }
     Ok(())
+}
+
+/// How a plain value is kept: its kind and its text (`object_values.kind`, `.value`).
+pub(super) fn stored(value: &Scalar) -> (i64, Cow<'_, str>) {
+    match value {
+        Scalar::Text(t) => (kind::TEXT, Cow::Borrowed(t.as_str())),
+        Scalar::Number(n) => (kind::NUMBER, Cow::Owned(n.to_string())),
+        Scalar::Bool(b) => (kind::BOOL, Cow::Borrowed(if *b { "true" } else { "false" })),
+    }
 }
 
 /// Sets the label of each written object: its label attribute's first value, else its key
