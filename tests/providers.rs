@@ -974,6 +974,63 @@ fn scim_fetch_pages_by_start_index() {
     }
 }
 
+#[test]
+fn scim_fetch_rides_out_a_429_a_500_and_a_dropped_connection() {
+    let dir = Directory::generate(250, 8, 0, SEED);
+    let faults = Faults {
+        rate_limited_at: vec![1],
+        server_error_at: vec![3],
+        dropped_at: vec![4],
+        ..Faults::default()
+    };
+    let scim = scim::scim(&dir, SCIM_TOKEN, faults);
+    let work = Work::new();
+    work.write(
+        "users.map",
+        "Users:\nkey:id=UserID\nmap:userName=User\nmap:groups=Groups|Name=${groups}\n\
+         config:section=groups\nconfig:page_size=100\n",
+    );
+    let run = work
+        .run(
+            &[
+                "fetch",
+                "users.map",
+                "--provider",
+                "scim",
+                "--out",
+                "users.jsonl",
+            ],
+            &[
+                ("SOURCE_URL", format!("{}/scim/v2", scim.url)),
+                ("SOURCE_TOKEN", SCIM_TOKEN.to_string()),
+            ],
+        )
+        .expect(0);
+    run.assert_hides(&[SCIM_TOKEN.to_string()]);
+
+    let records = json_lines(&work.read("users.jsonl"));
+    let expected_ids: Vec<String> = dir.users.iter().map(|u| u.uuid.clone()).collect();
+    assert_eq!(ids(&records), expected_ids, "every user once, in order");
+    for (record, user) in records.iter().zip(&dir.users) {
+        assert_eq!(strings(record, "groups"), dir.expected(&user.uuid).groups);
+    }
+    let requests = scim.requests();
+    assert_eq!(scim.count_status(429), 1);
+    assert_eq!(scim.count_status(500), 1);
+    assert_eq!(requests.iter().filter(|l| l.dropped).count(), 1);
+    // The three pages, each served whole once, plus the three that failed.
+    let served: Vec<Option<String>> = requests
+        .iter()
+        .filter(|l| l.status == 200 && !l.dropped)
+        .map(|l| l.param("startIndex"))
+        .collect();
+    assert_eq!(
+        served,
+        [Some("1".into()), Some("101".into()), Some("201".into())]
+    );
+    assert_eq!(requests.len(), 6, "{requests:#?}");
+}
+
 fn assert_people(dir: &Directory, records: &[Value]) {
     let expected: Vec<Value> = (0..dir.users.len())
         .map(|i| rest::person_json(dir, i))
