@@ -85,7 +85,7 @@ pub fn run(args: Args) -> Outcome {
     );
     if !stream.complete() {
         eprintln!(
-            "note: stopped at `config:max_pages`; the provider has more records. A run with these records never deletes or marks objects it did not see only if it also stops there"
+            "note: stopped at `config:max_pages`; the provider has more records. An import of this file cannot tell it is partial: with `config:missing=delete` or `set:…` it would treat the records left out as gone"
         );
     }
     Ok(())

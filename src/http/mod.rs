@@ -357,12 +357,14 @@ impl Client {
         url: &Url,
         body: Option<&serde_json::Value>,
     ) -> Result<Response, (HttpError, Option<auth::TokenGeneration>)> {
-        self.pace.wait().await;
         let _permit = self
             .permits
             .acquire()
             .await
             .expect("the semaphore is never closed");
+        // After the permit: a request that waited for one must still see a pause that began
+        // meanwhile.
+        self.pace.wait().await;
         if let Some(budget) = &self.budget {
             budget.take().await;
         }

@@ -65,6 +65,9 @@ pub enum ProviderError {
     Records { url: String, message: String },
     #[error("{0}")]
     Unsupported(String),
+    /// Nobody reads the records any more: the listing ends quietly.
+    #[error("the records are no longer read")]
+    Stopped,
 }
 
 impl ProviderError {
@@ -76,6 +79,7 @@ impl ProviderError {
                 "check `config:data_source` and `config:records` in the mapping".to_string()
             }
             ProviderError::Unsupported(_) => "mend the mapping's `config:` lines".to_string(),
+            ProviderError::Stopped => "see the error before this one".to_string(),
         }
     }
 }
@@ -240,7 +244,7 @@ impl Sink {
         self.tx
             .send(Ok(chunk))
             .await
-            .map_err(|_| ProviderError::Unsupported("the reader stopped".to_string()))
+            .map_err(|_| ProviderError::Stopped)
     }
 }
 
