@@ -138,6 +138,13 @@ impl<'c> Pages<'c> {
                 message: format!("its next-page link `{link}` is not a URL ({e})"),
             })?;
         self.client.check(&url)?;
+        // A page that links to itself would be listed forever.
+        if url == response.url {
+            return Err(ProviderError::Records {
+                url: shown(&url),
+                message: "its next-page link points back at the same page".to_string(),
+            });
+        }
         Ok(Some(url))
     }
 }
