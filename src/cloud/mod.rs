@@ -132,9 +132,11 @@ impl Cloud {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-')
             {
-                return Err(CloudError::Schema(
-                    "ASSETS_WORKSPACE_ID: not a workspace id".to_string(),
-                ));
+                return Err(HttpError::Config {
+                    message: "ASSETS_WORKSPACE_ID: not a workspace id (letters, digits and `-`)"
+                        .to_string(),
+                }
+                .into());
             }
             let base = BaseUrl::parse(
                 &format!("https://api.atlassian.com/jsm/assets/workspace/{workspace}/v1"),
@@ -178,11 +180,6 @@ impl Cloud {
             key_attributes: HashMap::new(),
             unknown_users: Vec::new(),
         })
-    }
-
-    /// Requests sent so far to Assets and to the site.
-    pub fn requests(&self) -> usize {
-        self.assets.requests() + self.site.requests()
     }
 
     pub fn base(&self) -> String {
