@@ -1,8 +1,8 @@
 //! The embedded Assets store: object types, attributes, objects and their values in SQLite.
 //!
 //! Every apply is one transaction, so a crash or a kill leaves the store as it was before the
-//! apply or as it is after it. Reading (`plan`, `store dump`) never writes, and never creates the
-//! file.
+//! apply or as it is after it. Reading (`plan`, `store dump`) never changes what the store holds
+//! and never creates the file; it only lets SQLite roll back the transaction of a killed apply.
 
 mod aql;
 mod dump;
