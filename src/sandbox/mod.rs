@@ -307,15 +307,17 @@ async fn entry(State(sandbox): State<Arc<Sandbox>>, request: Request) -> Respons
             Default::default(),
         ),
     };
-    if !sandbox.latency.is_zero() {
-        tokio::time::sleep(sandbox.latency).await;
-    }
+    // Logged as soon as it is done, before the latency: a client that goes away while it
+    // waits for the answer must not hide a write from the log.
     tracing::debug!(
         "sandbox: {} {path} → {}",
         parts.method,
         reply.status.as_u16()
     );
     sandbox.log(&parts.method, &path, &query, reply.status, &body);
+    if !sandbox.latency.is_zero() {
+        tokio::time::sleep(sandbox.latency).await;
+    }
     reply.into_response()
 }
 
