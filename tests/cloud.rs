@@ -483,7 +483,7 @@ fn okta_users(n: usize) -> String {
     out
 }
 
-fn fixtures(path: &str) -> String {
+fn repo_path(path: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join(path)
         .display()
@@ -538,7 +538,7 @@ fn no_duplicate_keys(dump: &Value) {
 
 /// The embedded import of the same records, to compare with.
 fn direct(dir: &Path, source: &str) -> Value {
-    let mapping = fixtures("fixtures/mappings/okta-users.map");
+    let mapping = repo_path("fixtures/mappings/okta-users.map");
     ok(&assetsync(
         dir,
         &[
@@ -561,7 +561,7 @@ fn an_import_through_the_sandbox_under_faults_matches_the_embedded_import() {
     let expected = direct(dir, "users.jsonl");
     no_duplicate_keys(&expected);
 
-    let schema = fixtures("fixtures/sandbox/okta-users.schema.json");
+    let schema = repo_path("fixtures/sandbox/okta-users.schema.json");
     let log_path = dir.join("requests.jsonl");
     let store = dir.join("sandbox.db");
     let mut sandbox = Sandbox::start(
@@ -579,7 +579,7 @@ fn an_import_through_the_sandbox_under_faults_matches_the_embedded_import() {
             "11",
         ],
     );
-    let mapping = fixtures("fixtures/mappings/okta-users.map");
+    let mapping = repo_path("fixtures/mappings/okta-users.map");
     let apply = [
         "apply",
         &mapping,
@@ -639,7 +639,7 @@ fn an_interrupted_import_is_finished_by_the_next_run_without_duplicates() {
     std::fs::write(dir.join("users.jsonl"), okta_users(150)).unwrap();
     let expected = direct(dir, "users.jsonl");
 
-    let schema = fixtures("fixtures/sandbox/okta-users.schema.json");
+    let schema = repo_path("fixtures/sandbox/okta-users.schema.json");
     let log_path = dir.join("requests.jsonl");
     let store = dir.join("sandbox.db");
     let mut sandbox = Sandbox::start(
@@ -653,7 +653,7 @@ fn an_interrupted_import_is_finished_by_the_next_run_without_duplicates() {
             "10",
         ],
     );
-    let mapping = fixtures("fixtures/mappings/okta-users.map");
+    let mapping = repo_path("fixtures/mappings/okta-users.map");
     let apply = [
         "apply",
         &mapping,

@@ -21,7 +21,7 @@ use crate::plan::model::{ObjectId, ObjectRef, Value as Stored};
 use futures_util::stream::{self, StreamExt};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -129,10 +129,18 @@ impl Run<'_> {
             })
         };
 
+        // The new objects whose links go with their create, decided once.
+        let joined: HashSet<u32> = writes
+            .creates
+            .iter()
+            .filter(|c| joins(c))
+            .map(|c| c.new)
+            .collect();
+
         for ty in &waves {
             let creates = writes.creates.iter().filter(|c| c.object_type == *ty);
             let mut results = stream::iter(creates.map(|c| {
-                let with_links = joins(c).then(|| links[&c.new]);
+                let with_links = joined.contains(&c.new).then(|| links[&c.new]);
                 async move {
                     let id = self.create(c, with_links, created).await?;
                     Ok::<_, CloudError>((c.new, id))
@@ -150,11 +158,7 @@ impl Run<'_> {
         }
 
         let rest = writes.updates.iter().filter(|u| match u.object {
-            ObjectRef::New(n) => !writes
-                .creates
-                .iter()
-                .find(|c| c.new == n)
-                .is_some_and(&joins),
+            ObjectRef::New(n) => !joined.contains(&n),
             ObjectRef::Existing(_) => true,
         });
         let mut results =

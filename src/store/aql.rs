@@ -225,16 +225,11 @@ impl Conjunction {
     }
 }
 
-/// The query split at each `OR` outside quotes and parentheses; a part wholly in parentheses
-/// loses them.
-fn split_or(aql: &str) -> Vec<&str> {
-    let bytes = aql.as_bytes();
-    let mut parts = Vec::new();
-    let (mut depth, mut quoted, mut escaped) = (0usize, false, false);
-    let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
+/// The bytes of `text` outside quoted strings, each with its index and the parenthesis depth
+/// after it.
+fn unquoted(text: &str) -> impl Iterator<Item = (usize, u8, i32)> + '_ {
+    let (mut depth, mut quoted, mut escaped) = (0i32, false, false);
+    text.bytes().enumerate().filter_map(move |(i, b)| {
         if quoted {
             match b {
                 _ if escaped => escaped = false,
@@ -242,26 +237,38 @@ fn split_or(aql: &str) -> Vec<&str> {
                 b'"' => quoted = false,
                 _ => {}
             }
-        } else {
-            match b {
-                b'"' => quoted = true,
-                b'(' => depth += 1,
-                b')' => depth = depth.saturating_sub(1),
-                _ if depth == 0
-                    && b.is_ascii_whitespace()
-                    && bytes.len() > i + 3
-                    && bytes[i + 1..i + 3].eq_ignore_ascii_case(b"OR")
-                    && bytes[i + 3].is_ascii_whitespace() =>
-                {
-                    parts.push(&aql[start..i]);
-                    start = i + 3;
-                    i += 3;
-                    continue;
-                }
-                _ => {}
-            }
+            return None;
         }
-        i += 1;
+        match b {
+            b'"' => {
+                quoted = true;
+                return None;
+            }
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            _ => {}
+        }
+        Some((i, b, depth))
+    })
+}
+
+/// The query split at each `OR` outside quotes and parentheses; a part wholly in parentheses
+/// loses them.
+fn split_or(aql: &str) -> Vec<&str> {
+    let bytes = aql.as_bytes();
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (i, b, depth) in unquoted(aql) {
+        let or_follows = depth == 0
+            && i >= start
+            && b.is_ascii_whitespace()
+            && bytes.len() > i + 3
+            && bytes[i + 1..i + 3].eq_ignore_ascii_case(b"OR")
+            && bytes[i + 3].is_ascii_whitespace();
+        if or_follows {
+            parts.push(&aql[start..i]);
+            start = i + 3;
+        }
     }
     parts.push(&aql[start..]);
     parts.into_iter().map(unwrap_parentheses).collect()
@@ -271,28 +278,7 @@ fn unwrap_parentheses(part: &str) -> &str {
     let mut part = part.trim();
     while let Some(inner) = part.strip_prefix('(').and_then(|p| p.strip_suffix(')')) {
         // `(a) AND (b)` starts and ends with parentheses that do not pair up.
-        let mut depth = 0i32;
-        let mut quoted = false;
-        let mut escaped = false;
-        let balanced = inner.bytes().all(|b| {
-            if quoted {
-                match b {
-                    _ if escaped => escaped = false,
-                    b'\\' => escaped = true,
-                    b'"' => quoted = false,
-                    _ => {}
-                }
-            } else {
-                match b {
-                    b'"' => quoted = true,
-                    b'(' => depth += 1,
-                    b')' => depth -= 1,
-                    _ => {}
-                }
-            }
-            depth >= 0
-        });
-        if !balanced {
+        if unquoted(inner).any(|(_, _, depth)| depth < 0) {
             break;
         }
         part = inner.trim();

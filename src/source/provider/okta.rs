@@ -8,7 +8,7 @@
 //! group `profile.name`, app `label`, role `label`, in the order Okta lists the groups and apps.
 
 use super::pages::{default_query, Pages, Paging, RecordsAt};
-use super::{base_url, pass_on, push_unique, Env, Lists, ProviderError, Sink};
+use super::{base_url, pass_on, push_unique, Env, Lists, ProviderError, Sink, AT_ONCE};
 use crate::http::{Auth, Client, MissingVariable, Settings};
 use crate::lang::program::{DotPath, SectionConfig};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
@@ -24,8 +24,6 @@ const MEMBERS_PAGE: &str = "1000";
 const APPS_PAGE: &str = "200";
 const APP_USERS_PAGE: &str = "500";
 const ASSIGNEES_PAGE: &str = "100";
-/// Listings run at once while the lists are gathered; the client bounds the requests.
-const AT_ONCE: usize = 8;
 
 pub(super) fn client(
     env: &dyn Env,

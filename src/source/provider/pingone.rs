@@ -8,7 +8,7 @@
 //! order PingOne lists the groups.
 
 use super::pages::{default_query, Pages, Paging, RecordsAt};
-use super::{pass_on, push_unique, required, Env, Lists, ProviderError, Sink};
+use super::{pass_on, push_unique, required, Env, Lists, ProviderError, Sink, AT_ONCE};
 use crate::http::{Auth, BaseUrl, Client, MissingVariable, Settings, TokenSource};
 use crate::lang::program::SectionConfig;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
@@ -18,7 +18,6 @@ use std::collections::HashMap;
 
 const USERS: &str = "/users";
 const GROUPS_PAGE: &str = "1000";
-const AT_ONCE: usize = 8;
 
 /// The client for the API and the path of the environment under its root.
 pub(super) fn client(
