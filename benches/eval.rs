@@ -11,8 +11,8 @@
 //!   evaluator that works on `Value`s.
 //! - `eval_value`: each line parsed into a `Value`, evaluated and its image serialized as JSON.
 //! - `eval_projection`: each line read through the section's projection (only the values at its
-//!   paths are built), evaluated and its image serialized: what `assetsync eval` does for a
-//!   record on one thread, less the file I/O.
+//!   paths are built) and its image written as JSON straight from those values, without building
+//!   it: what `assetsync eval` does for a record on one thread, less the file I/O.
 //! - `eval_parallel`: the whole `assetsync eval` pipeline, less the file I/O: `read_each_parallel`
 //!   cuts the bytes into chunks of lines, one worker per core (at most 8, as `assetsync eval`)
 //!   evaluates each chunk, and the images are gathered in source order. Wall clock only: the CPU
@@ -84,21 +84,20 @@ fn eval_lines(section: &Section, lines: &[&[u8]], out: &mut Vec<u8>) -> usize {
     images
 }
 
-/// Reads every line with `evaluator` (through its projection) and serializes its image into
-/// `out`, as a worker of `assetsync eval` does with a chunk; returns the number of images.
+/// Reads every line with `evaluator` (through its projection) and writes its image into `out`,
+/// as a worker of `assetsync eval` does with a chunk; returns the number of images.
 #[inline(never)]
 fn eval_lines_projected(evaluator: &mut Evaluator, lines: &[&[u8]], out: &mut Vec<u8>) -> usize {
     out.clear();
     let mut images = 0;
     for line in lines {
         let mut de = serde_json::Deserializer::from_slice(line);
-        let image = evaluator.read(&mut de).expect("a generated user");
-        de.end().expect("one user a line");
-        if let Some(image) = image {
-            serde_json::to_writer(&mut *out, &image).expect("writing to memory");
+        let written = evaluator.write(&mut de, out).expect("a generated user");
+        if written.is_some() {
             out.push(b'\n');
             images += 1;
         }
+        de.end().expect("one user a line");
     }
     images
 }
@@ -128,8 +127,7 @@ struct ImageSink<'p> {
 
 impl RecordSink for ImageSink<'_> {
     fn record<'de, D: Deserializer<'de>>(&mut self, _index: usize, d: D) -> Result<(), D::Error> {
-        if let Some(image) = self.evaluator.read(d)? {
-            serde_json::to_writer(&mut self.images, &image).expect("writing to memory");
+        if self.evaluator.write(d, &mut self.images)?.is_some() {
             self.images.push(b'\n');
         }
         Ok(())

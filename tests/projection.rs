@@ -478,6 +478,28 @@ fn read_text(evaluator: &mut Evaluator, json: &[u8]) -> Result<String, String> {
     Ok(image)
 }
 
+/// What [`Evaluator::write`] gives for one record read from `d`: the image as JSON (`null` when
+/// a filter leaves the record out, as an absent image serializes), or the error.
+fn write_with<'de, D: Deserializer<'de, Error = serde_json::Error>>(
+    evaluator: &mut Evaluator,
+    d: D,
+) -> Result<String, String> {
+    let mut out = Vec::new();
+    let written = evaluator.write(d, &mut out).map_err(|e| e.to_string())?;
+    if written.is_none() {
+        assert!(out.is_empty(), "a record left out wrote {out:?}");
+        return Ok("null".to_string());
+    }
+    Ok(String::from_utf8(out).expect("images are UTF-8"))
+}
+
+fn write_text(evaluator: &mut Evaluator, json: &[u8]) -> Result<String, String> {
+    let mut de = serde_json::Deserializer::from_slice(json);
+    let image = write_with(evaluator, &mut de)?;
+    de.end().map_err(|e| e.to_string())?;
+    Ok(image)
+}
+
 fn evaluators(section: &Section) -> (Evaluator<'_>, Evaluator<'_>) {
     (
         Evaluator::with_mode(section, Mode::Projection),
@@ -512,23 +534,125 @@ proptest! {
                 prop_assert!(expected.is_ok(), "{:?} for {}", expected, json);
                 prop_assert_eq!(
                     read_text(&mut projected, json.as_bytes()),
-                    expected,
+                    expected.clone(),
                     "mapping:\n{}\nrecord: {}",
                     text,
                     json
                 );
+                // `eval` writes images without building them: the same bytes, in both modes.
+                for writer in [&mut projected, &mut whole] {
+                    prop_assert_eq!(
+                        write_text(writer, json.as_bytes()),
+                        expected.clone(),
+                        "written, {:?}; mapping:\n{}\nrecord: {}",
+                        writer.mode(),
+                        text,
+                        json
+                    );
+                }
             }
             // A record that is a `Value` already (a record of a document) reads the same.
             let value: Value = serde_json::from_str(&writing.write(record)).unwrap();
+            let expected = read_with(&mut whole, &value);
             prop_assert_eq!(
                 read_with(&mut projected, &value),
-                read_with(&mut whole, &value),
+                expected.clone(),
                 "mapping:\n{}\nrecord: {}",
+                text,
+                value
+            );
+            prop_assert_eq!(
+                write_with(&mut projected, &value),
+                expected,
+                "written; mapping:\n{}\nrecord: {}",
                 text,
                 value
             );
         }
     }
+}
+
+/// The shapes the written images take apart from the general path, each met on purpose (the
+/// generated records meet some of them only rarely): a `Name=${path}` reference whose values
+/// repeat, that mixes numbers with texts giving the same query, that needs escaping in AQL and
+/// JSON, or that meets an object; several mappings into one attribute or reference; the key's
+/// attribute written by a map too; and errors that the name order of attributes would put out
+/// of mapping order.
+#[test]
+fn written_images_are_the_serialized_images_for_every_shape_of_reference_and_attribute() {
+    let text = "Users:\nkey:id=Key\nmap:z=Zeta\nmap:g=Groups|Name=${g}\nmap:h=Groups|Key=${h}\n\
+                map:k=Key\nmap:a=Alpha\nmap:r=Roles|Name=${r}\nmap:a2=Alpha";
+    let program = compile(text, None).program.unwrap();
+    let section = &program.sections[0];
+    let (mut projected, mut whole) = evaluators(section);
+    let records = [
+        // Repeats: each query once, in first-seen order.
+        r#"{"id":"1","r":["x","y","x","y","z"],"g":["a","a"],"h":"b","k":["1","2","1"],"a":"v","a2":["w","v"]}"#,
+        // A number and a text that give the same query: one query.
+        r#"{"id":"2","r":["10",10,true,"true",-7.5],"k":"2"}"#,
+        // Values that AQL and JSON both escape, and unicode that neither does.
+        r#"{"id":"3","r":["Sales \"EMEA\"","back\\slash","tab\tnew\nline\u0001","é 🙂 \u2028"]}"#,
+        // Objects where values are needed: errors, and no entry for the failed reference and
+        // attribute. By name, `Alpha`'s second mapping (the last line) fails first.
+        r#"{"id":"4","r":{"x":1},"z":{"y":2},"a":"kept","a2":{"no":1}}"#,
+        // No key: the key attribute holds only what its map gives.
+        r#"{"k":["9","9"]}"#,
+    ];
+    let mut seen_errors = 0;
+    for json in records {
+        let expected = read_text(&mut whole, json.as_bytes()).unwrap();
+        let image: Value = serde_json::from_str(&expected).unwrap();
+        seen_errors += image["errors"].as_array().unwrap().len();
+        assert_eq!(
+            read_text(&mut projected, json.as_bytes()).unwrap(),
+            expected
+        );
+        for writer in [&mut projected, &mut whole] {
+            let mode = writer.mode();
+            assert_eq!(
+                write_text(writer, json.as_bytes()).unwrap(),
+                expected,
+                "{mode:?}: {json}"
+            );
+        }
+    }
+    // What the images say, so that agreeing is not agreeing on nothing.
+    let first: Value =
+        serde_json::from_str(&read_text(&mut whole, records[0].as_bytes()).unwrap()).unwrap();
+    let aql = |v: &Value, name: &str| -> Vec<String> {
+        v["references"][name]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| q["aql"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        aql(&first, "Roles"),
+        [r#"Name = "x""#, r#"Name = "y""#, r#"Name = "z""#]
+    );
+    assert_eq!(aql(&first, "Groups"), [r#"Name = "a""#, r#"Key = "b""#]);
+    assert_eq!(first["attributes"]["Key"], json!(["1", "2"]));
+    assert_eq!(first["attributes"]["Alpha"], json!(["v", "w"]));
+    let second: Value =
+        serde_json::from_str(&read_text(&mut whole, records[1].as_bytes()).unwrap()).unwrap();
+    assert_eq!(
+        aql(&second, "Roles"),
+        [r#"Name = "10""#, r#"Name = "true""#, r#"Name = "-7.5""#]
+    );
+    let fourth: Value =
+        serde_json::from_str(&read_text(&mut whole, records[3].as_bytes()).unwrap()).unwrap();
+    let attributes: Vec<&String> = fourth["attributes"].as_object().unwrap().keys().collect();
+    assert_eq!(attributes, ["Alpha", "Key"]);
+    assert!(fourth["references"].get("Roles").is_none());
+    let lines: Vec<u64> = fourth["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [3, 8, 9]);
+    assert!(seen_errors >= 4, "{seen_errors} errors");
 }
 
 /// The generators are only worth something if the mappings read what the records hold: most

@@ -41,7 +41,6 @@ pub fn run(args: Args) -> Outcome {
                 evaluator: Evaluator::new(section),
                 mapping: &path,
                 chunk: Chunk::default(),
-                failure: None,
             })
             .collect();
         let emit = |chunk: Chunk| {
@@ -87,7 +86,6 @@ struct Printer<'a, 'p> {
     evaluator: Evaluator<'p>,
     mapping: &'a str,
     chunk: Chunk,
-    failure: Option<std::io::Error>,
 }
 
 impl RecordSink for Printer<'_, '_> {
@@ -96,19 +94,15 @@ impl RecordSink for Printer<'_, '_> {
         index: usize,
         d: D,
     ) -> Result<(), D::Error> {
-        let Some(image) = self.evaluator.read(d)? else {
+        let section = &self.evaluator.section().name;
+        let Some(image) = self.evaluator.write(d, &mut self.chunk.images)? else {
             return Ok(());
         };
+        self.chunk.images.push(b'\n');
         if !image.errors.is_empty() {
             self.chunk.failed_records += 1;
-            let section = &self.evaluator.section().name;
-            let key = image
-                .key
-                .value
-                .as_deref()
-                .map(|k| format!(" (key {k})"))
-                .unwrap_or_default();
-            for e in &image.errors {
+            let key = image.key.map(|k| format!(" (key {k})")).unwrap_or_default();
+            for e in image.errors {
                 let _ = writeln!(
                     self.chunk.errors,
                     "{}:{}:{}: error[{}]: {section} record {}{key}: {}",
@@ -121,19 +115,7 @@ impl RecordSink for Printer<'_, '_> {
                 );
             }
         }
-        let written = serde_json::to_writer(&mut self.chunk.images, &image);
-        self.chunk.images.push(b'\n');
-        written.map_err(|e| {
-            self.failure = Some(e.into());
-            serde::de::Error::custom("output failed")
-        })
-    }
-
-    fn take_failure(&mut self) -> Option<SourceError> {
-        self.failure.take().map(|error| SourceError::Io {
-            name: "standard output".to_string(),
-            error,
-        })
+        Ok(())
     }
 }
 

@@ -5,6 +5,8 @@
 //! filters) builds a `Value` for each. Both give the same images.
 
 use super::projection::{Projected, ProjectedRecord, Projection};
+use super::record::Record;
+use super::write::{ImageWriter, Written};
 use super::{evaluate, ObjectImage};
 use crate::lang::program::Section;
 use serde::de::{Deserialize, DeserializeSeed, Deserializer};
@@ -22,6 +24,7 @@ pub enum Mode {
 pub struct Evaluator<'p> {
     section: &'p Section,
     reader: Reader,
+    writer: ImageWriter<'p>,
 }
 
 enum Reader {
@@ -56,7 +59,11 @@ impl<'p> Evaluator<'p> {
             }
             _ => Reader::Value,
         };
-        Evaluator { section, reader }
+        Evaluator {
+            section,
+            reader,
+            writer: ImageWriter::new(section),
+        }
     }
 
     pub fn mode(&self) -> Mode {
@@ -75,24 +82,42 @@ impl<'p> Evaluator<'p> {
         &mut self,
         d: D,
     ) -> Result<Option<ObjectImage<'p>>, D::Error> {
-        match &mut self.reader {
+        let section = self.section;
+        self.reader.read(d, |record| evaluate(section, record))
+    }
+
+    /// Reads one record from `d` and appends its image to `out` as JSON, the bytes
+    /// `serde_json` gives for the image [`Evaluator::read`] makes; nothing when a filter leaves
+    /// the record out.
+    pub fn write<'de, D: Deserializer<'de>>(
+        &mut self,
+        d: D,
+        out: &mut Vec<u8>,
+    ) -> Result<Option<Written<'_>>, D::Error> {
+        let writer = &mut self.writer;
+        self.reader.read(d, move |record| writer.write(record, out))
+    }
+}
+
+impl Reader {
+    /// Reads one record from `d` and hands it to `then`.
+    fn read<'de, D: Deserializer<'de>, T>(
+        &mut self,
+        d: D,
+        then: impl FnOnce(&dyn Record) -> T,
+    ) -> Result<T, D::Error> {
+        match self {
             Reader::Projection {
                 projection,
                 projected,
             } => {
                 projection.seed(projected).deserialize(d)?;
-                Ok(evaluate(
-                    self.section,
-                    &ProjectedRecord {
-                        projection,
-                        projected,
-                    },
-                ))
+                Ok(then(&ProjectedRecord {
+                    projection,
+                    projected,
+                }))
             }
-            Reader::Value => {
-                let value = Value::deserialize(d)?;
-                Ok(evaluate(self.section, &value))
-            }
+            Reader::Value => Ok(then(&Value::deserialize(d)?)),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod projection;
 pub mod record;
 pub mod scalar;
 pub mod values;
+pub mod write;
 
 pub use record::Record;
 pub use scalar::Scalar;
@@ -75,58 +76,11 @@ impl RecordError {
 /// Evaluates `section` on one record. `None` when the section's filters leave it out.
 pub fn evaluate<'p>(section: &'p Section, record: &dyn Record) -> Option<ObjectImage<'p>> {
     let mut errors = Vec::new();
-    for filter in &section.filters {
-        match holds(filter, record) {
-            Ok(true) => {}
-            Ok(false) => return None,
-            Err(e) => {
-                errors.push(RecordError {
-                    code: e.code,
-                    message: format!("filter: {}", e.message),
-                    line: section.key.loc.line,
-                    column: section.key.loc.column,
-                    attribute: None,
-                });
-                break;
-            }
-        }
+    if !passes(section, record, &mut errors) {
+        return None;
     }
-
     let key_mapping = &section.key;
-    let key_value = match values(&key_mapping.source, record) {
-        Ok(mut v) => {
-            dedup(&mut v);
-            match v.len() {
-                1 => v.pop().map(Scalar::into_text),
-                0 => {
-                    errors.push(RecordError::at(
-                        key_mapping,
-                        SourceError {
-                            code: Code::MissingKeyValue,
-                            message: "the record has no value for its key; it cannot be matched to an object".into(),
-                        },
-                    ));
-                    None
-                }
-                n => {
-                    errors.push(RecordError::at(
-                        key_mapping,
-                        SourceError {
-                            code: Code::SeveralKeyValues,
-                            message: format!(
-                                "the key gives {n} values; a key must give exactly one"
-                            ),
-                        },
-                    ));
-                    None
-                }
-            }
-        }
-        Err(e) => {
-            errors.push(RecordError::at(key_mapping, e));
-            None
-        }
-    };
+    let key_value = key_value(key_mapping, record, &mut errors);
 
     let mut attributes: BTreeMap<&str, Vec<Scalar>> = BTreeMap::new();
     if let Some(v) = &key_value {
@@ -142,13 +96,8 @@ pub fn evaluate<'p>(section: &'p Section, record: &dyn Record) -> Option<ObjectI
                     Err(e) => errors.push(RecordError::at(mapping, e)),
                 }
             }
-            None => match values(&mapping.source, record) {
-                Ok(mut v) => {
-                    if let Some(sep) = &mapping.array_separator {
-                        v = split(v, sep);
-                    }
-                    merge(attributes.entry(&mapping.attribute).or_default(), v);
-                }
+            None => match attribute_values(mapping, record) {
+                Ok(v) => merge(attributes.entry(&mapping.attribute).or_default(), v),
                 Err(e) => errors.push(RecordError::at(mapping, e)),
             },
         }
@@ -164,6 +113,75 @@ pub fn evaluate<'p>(section: &'p Section, record: &dyn Record) -> Option<ObjectI
         attributes,
         references,
         errors,
+    })
+}
+
+/// Whether the section's filters let the record through. A filter that cannot be evaluated on
+/// the record lets it through with an error, so that the record is reported, not lost.
+fn passes(section: &Section, record: &dyn Record, errors: &mut Vec<RecordError>) -> bool {
+    for filter in &section.filters {
+        match holds(filter, record) {
+            Ok(true) => {}
+            Ok(false) => return false,
+            Err(e) => {
+                errors.push(RecordError {
+                    code: e.code,
+                    message: format!("filter: {}", e.message),
+                    line: section.key.loc.line,
+                    column: section.key.loc.column,
+                    attribute: None,
+                });
+                break;
+            }
+        }
+    }
+    true
+}
+
+/// The record's key: exactly one value, as text.
+fn key_value(key: &Mapping, record: &dyn Record, errors: &mut Vec<RecordError>) -> Option<String> {
+    match values(&key.source, record) {
+        Ok(mut v) => {
+            dedup(&mut v);
+            match v.len() {
+                1 => v.pop().map(Scalar::into_text),
+                0 => {
+                    errors.push(RecordError::at(
+                        key,
+                        SourceError {
+                            code: Code::MissingKeyValue,
+                            message: "the record has no value for its key; it cannot be matched to an object".into(),
+                        },
+                    ));
+                    None
+                }
+                n => {
+                    errors.push(RecordError::at(
+                        key,
+                        SourceError {
+                            code: Code::SeveralKeyValues,
+                            message: format!(
+                                "the key gives {n} values; a key must give exactly one"
+                            ),
+                        },
+                    ));
+                    None
+                }
+            }
+        }
+        Err(e) => {
+            errors.push(RecordError::at(key, e));
+            None
+        }
+    }
+}
+
+/// The values an attribute mapping gives for a record, split at its array separator.
+fn attribute_values(mapping: &Mapping, record: &dyn Record) -> Result<Vec<Scalar>, SourceError> {
+    let v = values(&mapping.source, record)?;
+    Ok(match &mapping.array_separator {
+        Some(sep) => split(v, sep),
+        None => v,
     })
 }
 

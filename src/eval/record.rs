@@ -23,6 +23,13 @@ pub trait Record {
         self.scalars(&path.path, out)
     }
 
+    /// The values at a path of the program without copying them, where the record holds them
+    /// as they are given (a projected record does); `None` where they must be gathered with
+    /// [`Record::scalars_at`].
+    fn borrowed(&self, _path: &PathRef) -> Option<Result<&[Scalar], NotAScalar>> {
+        None
+    }
+
     /// The whole record, for the sources that need it (JSONPath, compatibility filters).
     fn whole(&self) -> Option<&Value>;
 }

@@ -44,24 +44,62 @@ impl Scalar {
 /// Removes repeated values, keeping the first of each (values stay in source order). Linear:
 /// a user may well be in thousands of groups.
 pub fn dedup<T: Eq + std::hash::Hash>(values: &mut Vec<T>) {
+    let kept = dedup_front(values);
+    values.truncate(kept);
+}
+
+/// Moves the first occurrence of each value to the front, in source order, and gives how many
+/// there are; what lies behind them is left in no particular order.
+pub fn dedup_front<T: Eq + std::hash::Hash>(values: &mut [T]) -> usize {
     match values.len() {
-        0 | 1 => {}
+        n @ (0 | 1) => n,
         // Few values: comparing them all is cheaper than hashing.
         n if n <= 16 => {
-            let mut i = 1;
-            while i < values.len() {
-                if values[..i].contains(&values[i]) {
-                    values.remove(i);
-                } else {
-                    i += 1;
+            let mut kept = 1;
+            for i in 1..n {
+                if !values[..kept].contains(&values[i]) {
+                    values.swap(kept, i);
+                    kept += 1;
                 }
             }
+            kept
         }
         n => {
-            let mut seen = std::collections::HashSet::with_capacity(n);
-            let keep: Vec<bool> = values.iter().map(|v| seen.insert(v)).collect();
-            let mut keep = keep.into_iter();
-            values.retain(|_| keep.next().unwrap_or(false));
+            let keep: Vec<bool> = {
+                let mut seen = std::collections::HashSet::with_capacity(n);
+                values.iter().map(|v| seen.insert(v)).collect()
+            };
+            // Positions after `i` are untouched by the swaps, so `keep` still describes them.
+            let mut kept = 0;
+            for (i, keep) in keep.into_iter().enumerate() {
+                if keep {
+                    values.swap(kept, i);
+                    kept += 1;
+                }
+            }
+            kept
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dedup_keeps_first_occurrences_in_order_few_and_many() {
+        let mut few = vec![3, 1, 3, 2, 1, 4];
+        dedup(&mut few);
+        assert_eq!(few, [3, 1, 2, 4]);
+        let mut many: Vec<u32> = (0..100).map(|i| (i * 7) % 23).collect();
+        let mut expected = Vec::new();
+        for v in &many {
+            if !expected.contains(v) {
+                expected.push(*v);
+            }
+        }
+        dedup(&mut many);
+        assert_eq!(many, expected);
+        assert_eq!(many.len(), 23);
     }
 }

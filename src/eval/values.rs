@@ -1,6 +1,6 @@
 //! Evaluation of compiled sources over one record.
 
-use super::record::{collect_scalars, path_text, walk, Record};
+use super::record::{collect_scalars, path_text, walk, NotAScalar, Record};
 use super::scalar::Scalar;
 use crate::diag::Code;
 use crate::lang::program::{Call, FilteredPath, JsonPathQuery, Source, TemplatePart};
@@ -14,6 +14,13 @@ pub struct SourceError {
 }
 
 impl SourceError {
+    pub fn not_a_scalar(e: NotAScalar) -> Self {
+        SourceError::new(
+            Code::NotAScalar,
+            format!("`{}` is an object, not a value", e.path),
+        )
+    }
+
     fn new(code: Code, message: impl Into<String>) -> Self {
         SourceError {
             code,
@@ -25,12 +32,9 @@ impl SourceError {
 pub fn values(source: &Source, record: &dyn Record) -> Result<Vec<Scalar>, SourceError> {
     let mut out = Vec::new();
     match source {
-        Source::Path(path) => record.scalars_at(path, &mut out).map_err(|e| {
-            SourceError::new(
-                Code::NotAScalar,
-                format!("`{}` is an object, not a value", e.path),
-            )
-        })?,
+        Source::Path(path) => record
+            .scalars_at(path, &mut out)
+            .map_err(SourceError::not_a_scalar)?,
         Source::Literal(text) => out.push(Scalar::Text(text.clone())),
         Source::JsonPath(query) => jsonpath(query, whole(record)?, &mut out)?,
         Source::Filtered(filtered) => filter(filtered, whole(record)?, &mut out)?,

@@ -13,7 +13,7 @@ pub fn quote_into(out: &mut String, value: &str) {
     out.reserve(value.len() + 2);
     out.push('"');
     let mut rest = value;
-    while let Some(i) = rest.find(['"', '\\']) {
+    while let Some(i) = memchr::memchr2(b'"', b'\\', rest.as_bytes()) {
         out.push_str(&rest[..i]);
         out.push('\\');
         out.push_str(&rest[i..i + 1]);

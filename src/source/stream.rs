@@ -365,14 +365,20 @@ fn worker_gone(name: &str) -> SourceError {
 
 /// The lines of a chunk (the last one without its line end).
 fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    line_ranges(bytes).map(|r| &bytes[r])
+}
+
+/// Where the lines of a chunk are.
+fn line_ranges(bytes: &[u8]) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
     let mut start = 0;
     memchr::memchr_iter(b'\n', bytes)
         .map(|end| end + 1)
         .chain(std::iter::once(bytes.len()))
         .filter_map(move |end| {
-            let line = bytes.get(start..end)?;
+            let range = start..end;
+            bytes.get(range.clone())?;
             start = end;
-            Some(line)
+            Some(range)
         })
 }
 
@@ -449,10 +455,14 @@ impl<R: Read> Splitter<R> {
 }
 
 fn read_chunk<S: RecordSink>(name: &str, job: &Job, sink: &mut S) -> Result<(), SourceError> {
+    // Checking a whole chunk's UTF-8 at once costs far less than serde_json checking every key
+    // and kept string on its own; a chunk that fails is read line by line as bytes, so the error
+    // is serde_json's, at its line.
+    let utf8 = std::str::from_utf8(&job.bytes).ok();
     let mut index = job.first_record;
-    for (i, line) in lines(&job.bytes).enumerate() {
+    for (i, range) in line_ranges(&job.bytes).enumerate() {
         let number = job.first_line + i;
-        let text = line;
+        let text = &job.bytes[range.clone()];
         let trimmed = skip_space(text);
         if trimmed.is_empty() {
             continue;
@@ -465,8 +475,18 @@ fn read_chunk<S: RecordSink>(name: &str, job: &Job, sink: &mut S) -> Result<(), 
                 message: "a JSON Lines source holds one JSON object a line".to_string(),
             });
         }
-        let mut de = serde_json::Deserializer::from_slice(text);
-        if let Err(e) = sink.record(index, &mut de).and_then(|()| de.end()) {
+        // Lines end at `\n`, so a line of a valid chunk is valid on its own.
+        let result = match utf8.and_then(|chunk| chunk.get(range)) {
+            Some(text) => {
+                let mut de = serde_json::Deserializer::from_str(text);
+                sink.record(index, &mut de).and_then(|()| de.end())
+            }
+            None => {
+                let mut de = serde_json::Deserializer::from_slice(text);
+                sink.record(index, &mut de).and_then(|()| de.end())
+            }
+        };
+        if let Err(e) = result {
             return Err(sink_error(sink, name, number, e));
         }
         index += 1;
