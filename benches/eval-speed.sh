@@ -2,9 +2,9 @@
 # How fast `assetsync eval` turns Okta users into object images, beside the time a JSON reader
 # needs just to parse the same file (into `Value`) or to check it (the scan floor), and beside
 # jq and jaq when they are installed. Every figure is the median of RUNS wall times, measured in
-# this one run; the output of every command is written to /dev/null.
+# this one run with the commands taking turns; the output of every command goes to /dev/null.
 #
-#   benches/eval-speed.sh                # 200,000 users (about 220 MB), 3 runs each
+#   benches/eval-speed.sh                # 200,000 users (about 220 MB), 3 rounds
 #   USERS=50000 RUNS=5 benches/eval-speed.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,33 +33,46 @@ jq_program='def q: "Name = " + tojson;
    "Roles": [.roles[]? | {object_type: "Roles", aql: q}]},
  errors: []}'
 
-# median wall seconds and max peak RSS (MiB) of `runs` runs of a command
-measure() {
-  local times=() peak=0 t m
-  for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%e %M" -o "$data_dir/time" "$@" > /dev/null
-    read -r t m < "$data_dir/time"
-    times+=("$t")
-    [ "$m" -gt "$peak" ] && peak=$m
-  done
-  printf '%s\n' "${times[@]}" | sort -n | awk -v peak="$peak" '{a[NR]=$1} END {printf "%s %.1f\n", a[int((NR+1)/2)], peak/1024}'
-}
-
-declare -A median rss
+# The commands, by name. They run in rounds (each command once a round, in this order), so that
+# a spell of slowness on a shared machine falls on all of them, not on one.
+declare -A command
 names=(scan parse assetsync)
-read -r median[scan] rss[scan] < <(measure target/release/examples/baseline scan "$data")
-read -r median[parse] rss[parse] < <(measure target/release/examples/baseline parse "$data")
-read -r median[assetsync] rss[assetsync] < <(measure target/release/assetsync eval "$mapping" --object-type Users --source "$data")
+command[scan]="target/release/examples/baseline scan $data"
+command[parse]="target/release/examples/baseline parse $data"
+command[assetsync]="target/release/assetsync eval $mapping --object-type Users --source $data"
 for tool in jq jaq; do
   if command -v "$tool" > /dev/null; then
     names+=("$tool")
-    read -r median[$tool] rss[$tool] < <(measure "$tool" -c "$jq_program" "$data")
+    command[$tool]="$tool -c \"\$jq_program\" $data"
   else
     echo "($tool is not installed: skipped)" >&2
   fi
 done
 
-echo "$users users, $((size / 1000000)) MB, median of $runs runs"
+declare -A times peak
+for n in "${names[@]}"; do times[$n]=""; peak[$n]=0; done
+for round in $(seq "$runs"); do
+  echo "round $round of $runs" >&2
+  for n in "${names[@]}"; do
+    eval "/usr/bin/time -f '%e %M' -o '$data_dir/time' ${command[$n]}" > /dev/null
+    read -r t m < "$data_dir/time"
+    times[$n]+="$t "
+    [ "$m" -gt "${peak[$n]}" ] && peak[$n]=$m
+  done
+done
+
+# median wall seconds of a list of times
+median() {
+  printf '%s\n' $1 | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+
+declare -A median rss
+for n in "${names[@]}"; do
+  median[$n]=$(median "${times[$n]}")
+  rss[$n]=$(awk -v m="${peak[$n]}" 'BEGIN {printf "%.1f", m / 1024}')
+done
+
+echo "$users users, $((size / 1000000)) MB, median of $runs rounds"
 printf '%-10s %9s %9s %11s %10s\n' command seconds MB/s "x scan" "peak MiB"
 for n in "${names[@]}"; do
   awk -v n="$n" -v t="${median[$n]}" -v s="${median[scan]}" -v b="$size" -v m="${rss[$n]}" \

@@ -91,7 +91,10 @@ fn eval_lines_projected(evaluator: &mut Evaluator, lines: &[&[u8]], out: &mut Ve
     out.clear();
     let mut images = 0;
     for line in lines {
-        let mut de = serde_json::Deserializer::from_slice(line);
+        // `assetsync eval` checks the UTF-8 of its input once, a chunk at a time, and reads
+        // lines as text.
+        let line = std::str::from_utf8(line).expect("a generated user is UTF-8");
+        let mut de = serde_json::Deserializer::from_str(line);
         let written = evaluator.write(&mut de, out).expect("a generated user");
         if written.is_some() {
             out.push(b'\n');

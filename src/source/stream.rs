@@ -410,16 +410,15 @@ impl<R: Read> Splitter<R> {
         let mut size = CHUNK;
         loop {
             while !self.done && bytes.len() < size {
-                let start = bytes.len();
-                bytes.resize(start + CHUNK, 0);
-                let n = self
-                    .reader
-                    .read(&mut bytes[start..])
+                // `read_to_end` fills the spare capacity without zeroing it first.
+                bytes.reserve(CHUNK);
+                let n = (&mut self.reader)
+                    .take(CHUNK as u64)
+                    .read_to_end(&mut bytes)
                     .map_err(|error| SourceError::Io {
                         name: name.to_string(),
                         error,
                     })?;
-                bytes.truncate(start + n);
                 if n == 0 {
                     self.done = true;
                 }
