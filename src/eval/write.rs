@@ -45,7 +45,8 @@ struct Field<'p> {
     /// `"<name>":`
     name: Vec<u8>,
     from: Vec<From<'p>>,
-    /// For a reference attribute of one `Name=${path}` mapping: `{"object_type":…,"aql":`
+    /// For a reference attribute written by one `Name=${path}` mapping: its queries, rendered
+    /// up to the value.
     simple: Option<SimpleReference<'p>>,
 }
 
