@@ -171,39 +171,33 @@ pub struct ProjectedRecord<'a> {
 }
 
 impl ProjectedRecord<'_> {
-    fn slot(&self, id: usize, out: &mut Vec<Scalar>) -> Result<(), NotAScalar> {
+    fn at(&self, id: usize) -> Result<&[Scalar], NotAScalar> {
         if self.projected.object_met[id] {
             return Err(NotAScalar {
                 path: self.projection.texts[id].clone(),
             });
         }
-        out.extend_from_slice(self.projected.values[id].as_slice());
-        Ok(())
+        Ok(self.projected.values[id].as_slice())
     }
 }
 
 impl Record for ProjectedRecord<'_> {
     fn scalars(&self, path: &DotPath, out: &mut Vec<Scalar>) -> Result<(), NotAScalar> {
         let text = path_text(path);
-        match self.projection.texts.iter().position(|t| *t == text) {
-            Some(id) => self.slot(id, out),
-            // The projection holds every path of its section; any other path reads nothing.
-            None => Ok(()),
+        // The projection holds every path of its section; any other path reads nothing.
+        if let Some(id) = self.projection.texts.iter().position(|t| *t == text) {
+            out.extend_from_slice(self.at(id)?);
         }
+        Ok(())
     }
 
     fn scalars_at(&self, path: &PathRef, out: &mut Vec<Scalar>) -> Result<(), NotAScalar> {
-        self.slot(path.slot, out)
+        out.extend_from_slice(self.at(path.slot)?);
+        Ok(())
     }
 
     fn borrowed(&self, path: &PathRef) -> Option<Result<&[Scalar], NotAScalar>> {
-        Some(if self.projected.object_met[path.slot] {
-            Err(NotAScalar {
-                path: self.projection.texts[path.slot].clone(),
-            })
-        } else {
-            Ok(self.projected.values[path.slot].as_slice())
-        })
+        Some(self.at(path.slot))
     }
 
     fn whole(&self) -> Option<&Value> {

@@ -152,6 +152,17 @@ pub enum AqlValue {
     Constant(Spanned<String>),
 }
 
+impl AqlValue {
+    /// The value of a constant; `None` for a placeholder, which a rendered query (one sent to
+    /// Assets or read back from a plan) must no longer hold.
+    pub fn into_constant(self) -> Option<String> {
+        match self {
+            AqlValue::Constant(c) => Some(c.value),
+            AqlValue::Placeholder(_) => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
     Or(Vec<Condition>),

@@ -40,15 +40,12 @@ pub fn atoms(aql: &str) -> Result<Vec<Atom>, String> {
     })?;
     let mut rows: Vec<Vec<(String, String)>> = vec![Vec::new()];
     for term in parsed.terms {
-        let mut values = Vec::with_capacity(term.values.len());
-        for v in term.values {
-            match v {
-                AqlValue::Constant(c) => values.push(c.value),
-                AqlValue::Placeholder(_) => {
-                    return Err("the query still has a placeholder".to_string());
-                }
-            }
-        }
+        let values: Vec<String> = term
+            .values
+            .into_iter()
+            .map(AqlValue::into_constant)
+            .collect::<Option<_>>()
+            .ok_or("the query still has a placeholder")?;
         let attribute = term.attribute.value;
         rows = match term.op {
             AqlOp::Eq => {

@@ -73,15 +73,12 @@ impl Conjunction {
         })?;
         let mut c = Conjunction::default();
         for term in parsed.terms {
-            let mut values = Vec::with_capacity(term.values.len());
-            for v in term.values {
-                match v {
-                    AqlValue::Constant(c) => values.push(c.value),
-                    AqlValue::Placeholder(_) => {
-                        return Err("`${…}` is a mapping placeholder, not a value".to_string())
-                    }
-                }
-            }
+            let values: Vec<String> = term
+                .values
+                .into_iter()
+                .map(AqlValue::into_constant)
+                .collect::<Option<_>>()
+                .ok_or("`${…}` is a mapping placeholder, not a value")?;
             if term.op == AqlOp::Eq && values.len() != 1 {
                 return Err("`=` takes one value".to_string());
             }
