@@ -6,6 +6,7 @@
 #
 #   benches/eval-speed.sh                # 200,000 users (about 220 MB), 3 rounds
 #   USERS=50000 RUNS=5 benches/eval-speed.sh
+#   COMPARE=/path/to/older/assetsync benches/eval-speed.sh   # an older build, in the same rounds
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +41,10 @@ names=(scan parse assetsync)
 command[scan]="target/release/examples/baseline scan $data"
 command[parse]="target/release/examples/baseline parse $data"
 command[assetsync]="target/release/assetsync eval $mapping --object-type Users --source $data"
+if [ -n "${COMPARE:-}" ]; then
+  names+=(compare)
+  command[compare]="$COMPARE eval $mapping --object-type Users --source $data"
+fi
 for tool in jq jaq; do
   if command -v "$tool" > /dev/null; then
     names+=("$tool")

@@ -1380,25 +1380,21 @@ fn both_modes_agree(json: &[u8]) {
 }
 
 #[test]
-#[ignore = "an unread string that is not UTF-8 is accepted by the projection only"]
 fn unread_text_that_is_not_utf8_is_malformed_in_both_modes() {
     both_modes_agree(b"{\"id\":\"1\",\"x\":\"\xff\"}");
 }
 
 #[test]
-#[ignore = "an unread lone surrogate escape is accepted by the projection only"]
 fn unread_lone_surrogate_is_malformed_in_both_modes() {
     both_modes_agree(br#"{"id":"1","x":"\ud800"}"#);
 }
 
 #[test]
-#[ignore = "an unread number out of range is accepted by the projection only"]
 fn unread_number_out_of_range_is_malformed_in_both_modes() {
     both_modes_agree(br#"{"id":"1","x":1e400}"#);
 }
 
 #[test]
-#[ignore = "unread values nested past serde_json's limit of 128 are accepted by the projection only"]
 fn unread_values_nested_too_deeply_are_malformed_in_both_modes() {
     let json = format!(r#"{{"id":"1","x":{}{}}}"#, "[".repeat(200), "]".repeat(200));
     both_modes_agree(json.as_bytes());

@@ -1059,7 +1059,7 @@ fn rest_fetch_follows_link_headers_and_hal_links() {
     let run = work
         .run(&["fetch", "link.map", "--provider", "rest"], &env)
         .expect(0);
-    assert_people(&dir, &json_lines(&run.stdout));
+    assert_people(&dir, &at_records(&json_lines(&run.stdout), &["data"]));
     let requests = api.requests();
     assert!(!requests.is_empty());
     let per_page = rest::effective_page_size(&requests[0]);
@@ -1077,7 +1077,10 @@ fn rest_fetch_follows_link_headers_and_hal_links() {
     let run = work
         .run(&["fetch", "hal.map", "--provider", "rest"], &env)
         .expect(0);
-    assert_people(&dir, &json_lines(&run.stdout));
+    assert_people(
+        &dir,
+        &at_records(&json_lines(&run.stdout), &["_embedded", "people"]),
+    );
     let requests = api.requests();
     assert!(!requests.is_empty());
     let size = rest::effective_page_size(&requests[0]);
@@ -1120,11 +1123,46 @@ fn rest_fetch_with_basic_auth() {
         .expect(0);
     let encoded = emulator::basic(REST_USER, REST_PASSWORD);
     run.assert_hides(&[encoded.trim_start_matches("Basic ").to_string()]);
-    assert_people(&dir, &json_lines(&work.read("people.jsonl")));
+    assert_people(
+        &dir,
+        &at_records(&json_lines(&work.read("people.jsonl")), &["data"]),
+    );
     assert!(api
         .requests()
         .iter()
         .all(|l| l.authorization.as_deref() == Some(encoded.as_str()) && l.status == 200));
+
+    // The same mapping reads what `fetch` wrote: every person, once, in order.
+    let run = work
+        .run(&["eval", "link.map", "--source", "people.jsonl"], &[])
+        .expect(0);
+    let keys: Vec<Value> = json_lines(&run.stdout)
+        .iter()
+        .map(|image| image["key"]["value"].clone())
+        .collect();
+    let expected: Vec<Value> = (0..dir.users.len())
+        .map(|i| rest::person_json(&dir, i)["id"].clone())
+        .collect();
+    assert_eq!(keys, expected);
+}
+
+/// The records of lines that hold each record at `path` (as `fetch` writes them for a section
+/// with `config:records`), checking that each line holds exactly one.
+fn at_records(lines: &[Value], path: &[&str]) -> Vec<Value> {
+    lines
+        .iter()
+        .map(|line| {
+            let mut at = line;
+            for name in path {
+                assert_eq!(at.as_object().map(|o| o.len()), Some(1), "{line}");
+                at = &at[name];
+            }
+            match at.as_array().map(Vec::as_slice) {
+                Some([record]) => record.clone(),
+                _ => panic!("not one record at {path:?}: {line}"),
+            }
+        })
+        .collect()
 }
 
 /// `store dump` of `store`, as JSON.

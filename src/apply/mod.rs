@@ -5,6 +5,8 @@
 //! their plain values, then every link and update (so a link may point at any object the run
 //! creates, a manager included), then deletes.
 
+pub mod stop;
+
 use crate::plan::model::{ObjectRef, Value};
 use crate::plan::{Action, Plan, SchemaChange, Summary};
 
@@ -45,15 +47,25 @@ impl Writes<'_> {
 
 /// Where objects are written: the embedded store, or Assets over REST.
 pub trait Target {
-    /// Carries out the writes. `progress` is told how many objects have been written so far.
-    fn write(&mut self, writes: &Writes<'_>, progress: &dyn Fn(usize)) -> Result<(), TargetError>;
+    /// Carries out the writes. `progress` is told how many writes have been done so far and how
+    /// many the target makes of them in all. A target stops early, sending nothing more, when
+    /// [`stop::requested`].
+    fn write(
+        &mut self,
+        writes: &Writes<'_>,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<(), TargetError>;
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
-    /// The target could not be written; what it held before the run is kept.
+    /// The target could not be written; the message says what it holds now.
     #[error("{0}")]
     Failed(String),
+    /// The run was asked to stop and did, having written `written` objects (none on a target
+    /// that writes a run in one transaction).
+    #[error("{message}")]
+    Interrupted { written: usize, message: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -80,8 +92,7 @@ pub fn apply(
     }
     let writes = writes(plan);
     if !writes.is_empty() {
-        let total = writes.len();
-        target.write(&writes, &|done| progress(done, total))?;
+        target.write(&writes, progress)?;
     }
     Ok(plan.total())
 }

@@ -29,7 +29,7 @@ pub fn run(args: Args) -> Outcome {
     let (path, mut program) = program_or_report(load(&args.mapping, None)?)?;
     name_object_types(&mut program, args.object_type.as_deref())?;
     let sections = select(&program, args.section.as_deref())?;
-    let inputs = SourceArgs::parse(&args.source, &program)?;
+    let inputs = SourceArgs::parse(&args.source, &program, &sections)?;
     let mut reader = Reader::new(Records::Files(&inputs), &sections);
 
     let stdout = std::io::stdout();
@@ -56,6 +56,12 @@ pub fn run(args: Args) -> Outcome {
         };
         match reader.read(section, printers, emit)? {
             Ok(_) => {}
+            // The reader of the output went away (`| head`): nothing more to say.
+            Err(SourceError::Io { error, .. })
+                if error.kind() == std::io::ErrorKind::BrokenPipe =>
+            {
+                return Err(Failure::Closed)
+            }
             Err(e @ SourceError::Io { .. }) => return Err(Failure::Usage(e.to_string())),
             Err(e @ SourceError::Malformed { .. }) => {
                 let _ = out.flush();
@@ -64,8 +70,7 @@ pub fn run(args: Args) -> Outcome {
             }
         }
     }
-    out.flush()
-        .map_err(|e| Failure::Usage(format!("cannot write output: {e}")))?;
+    out.flush().map_err(super::output_failure)?;
     if failed_records > 0 {
         eprintln!("{failed_records} record(s) had errors");
         return Err(Failure::Input);

@@ -51,9 +51,11 @@ pub fn run(args: Args) -> Outcome {
     let provider = connect(args.provider, args.provider_url.as_deref(), &[section])?;
     let mut stream = provider.stream(&section.config);
     let counter = progress::counter("fetching records");
+    let wrap = section.config.records.as_ref().map(Wrap::new);
     let mut copy = |out: &mut dyn Write| -> Result<usize, std::io::Error> {
         let mut buf = vec![0; 1 << 16];
         let mut records = 0;
+        let mut line_start = true;
         loop {
             let n = stream.read(&mut buf)?;
             if n == 0 {
@@ -62,7 +64,10 @@ pub fn run(args: Args) -> Outcome {
             let lines = memchr::memchr_iter(b'\n', &buf[..n]).count();
             records += lines;
             counter.inc(lines as u64);
-            out.write_all(&buf[..n])?;
+            match &wrap {
+                None => out.write_all(&buf[..n])?,
+                Some(wrap) => wrap.copy(&buf[..n], &mut line_start, out)?,
+            }
         }
     };
     let copied = match &args.out {
@@ -106,4 +111,74 @@ fn write_whole(
     let file = out.into_inner().map_err(|e| e.into_error())?;
     file.persist(path).map_err(|e| e.error)?;
     Ok(n)
+}
+
+/// Where a section reads its records at `config:records`, each line `fetch` writes holds its
+/// record at that path (`{"_embedded":{"users":[{…}]}}`), so that `plan --source` reads the
+/// file with the same mapping.
+struct Wrap {
+    open: Vec<u8>,
+    close: Vec<u8>,
+}
+
+impl Wrap {
+    fn new(path: &crate::lang::program::DotPath) -> Wrap {
+        let (mut open, mut close) = (Vec::new(), Vec::new());
+        for segment in &path.0 {
+            open.push(b'{');
+            serde_json::to_writer(&mut open, &*segment.name).expect("a string serializes");
+            open.push(b':');
+            close.push(b'}');
+        }
+        open.push(b'[');
+        close.insert(0, b']');
+        Wrap { open, close }
+    }
+
+    /// Copies whole and partial lines, wrapping each line; `line_start` carries over between
+    /// calls.
+    fn copy(
+        &self,
+        bytes: &[u8],
+        line_start: &mut bool,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        for piece in bytes.split_inclusive(|&b| b == b'\n') {
+            if *line_start {
+                out.write_all(&self.open)?;
+            }
+            match piece.strip_suffix(b"\n") {
+                Some(line) => {
+                    out.write_all(line)?;
+                    out.write_all(&self.close)?;
+                    out.write_all(b"\n")?;
+                    *line_start = true;
+                }
+                None => {
+                    out.write_all(piece)?;
+                    *line_start = false;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Wrap;
+    use crate::lang::program::DotPath;
+
+    #[test]
+    fn lines_are_wrapped_at_the_records_path_across_reads() {
+        let wrap = Wrap::new(&DotPath::parse("_embedded.users", '.'));
+        let (mut out, mut start) = (Vec::new(), true);
+        for part in [&b"{\"id\":1}\n{\"id\""[..], b":2}\n"] {
+            wrap.copy(part, &mut start, &mut out).unwrap();
+        }
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"_embedded\":{\"users\":[{\"id\":1}]}}\n{\"_embedded\":{\"users\":[{\"id\":2}]}}\n"
+        );
+    }
 }

@@ -33,20 +33,32 @@ pub fn name_object_types(program: &mut Program, object_type: Option<&str>) -> Re
 pub fn select<'p>(program: &'p Program, name: Option<&str>) -> Result<Vec<&'p Section>, Failure> {
     match name {
         None => Ok(program.ordered().collect()),
-        Some(name) => program.section(name).map(|s| vec![s]).ok_or_else(|| {
-            let names = program.sections.iter().map(|s| s.name.as_str());
-            let hint = did_you_mean(name, names.clone()).unwrap_or_else(|| {
-                format!(
-                    "its sections are {}",
-                    names
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            });
-            Failure::Usage(format!("the mapping has no section `{name}`; {hint}"))
-        }),
+        Some(name) => program
+            .section(name)
+            .map(|s| vec![s])
+            .ok_or_else(|| Failure::Usage(no_such_section(program, name))),
     }
+}
+
+/// "The mapping has no section `X`", with the nearest name or the list of sections.
+fn no_such_section(program: &Program, name: &str) -> String {
+    let names = program.sections.iter().map(|s| s.name.as_str());
+    let hint = did_you_mean(name, names.clone()).unwrap_or_else(|| {
+        format!(
+            "its sections are {}",
+            names
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    });
+    format!("the mapping has no section `{name}`; {hint}")
+}
+
+/// Whether `<name>=<file>` names a section rather than being a file name with `=` in it: the
+/// part before `=` is not a path, and no file has the whole name.
+fn looks_like_section(name: &str, value: &str) -> bool {
+    !name.is_empty() && !name.contains(['/', '\\']) && !std::path::Path::new(value).exists()
 }
 
 /// The `--source` flags: one for every section, or `<Section>=<FILE>` for each.
@@ -56,25 +68,54 @@ pub struct SourceArgs {
 }
 
 impl SourceArgs {
-    pub fn parse(values: &[String], program: &Program) -> Result<Self, Failure> {
+    /// Reads the flags for the `sections` a command reads. One source without a section name
+    /// feeds every section that has none of its own, which only works when each of them finds
+    /// its own records in it (`config:records=`): one section's records are never read as
+    /// another's.
+    pub fn parse(
+        values: &[String],
+        program: &Program,
+        sections: &[&Section],
+    ) -> Result<Self, Failure> {
         let mut args = SourceArgs {
             default: None,
             by_section: HashMap::new(),
         };
         for value in values {
-            let named = value
-                .split_once('=')
-                .filter(|(section, _)| program.section(section).is_some());
+            let named = value.split_once('=');
             match named {
-                Some((section, file)) => {
+                Some((section, file)) if program.section(section).is_some() => {
                     args.by_section.insert(section.to_string(), Input::parse(file));
                 }
-                None if args.default.is_none() => args.default = Some(Input::parse(value)),
-                None => {
+                Some((section, _)) if looks_like_section(section, value) => {
+                    return Err(Failure::Usage(format!(
+                        "`--source {value}`: {}",
+                        no_such_section(program, section)
+                    )));
+                }
+                _ if args.default.is_none() => args.default = Some(Input::parse(value)),
+                _ => {
                     return Err(Failure::Usage(
                         "several `--source` files: name the section of each as `--source <Section>=<FILE>`".to_string(),
                     ))
                 }
+            }
+        }
+        if args.default.is_some() {
+            let shared: Vec<&&Section> = sections
+                .iter()
+                .filter(|s| !args.by_section.contains_key(&s.name))
+                .collect();
+            let unplaced: Vec<String> = shared
+                .iter()
+                .filter(|s| s.config.records.is_none())
+                .map(|s| format!("`{}`", s.name))
+                .collect();
+            if shared.len() > 1 && !unplaced.is_empty() {
+                return Err(Failure::Usage(format!(
+                    "one `--source` feeds several sections only when each names where its records are (`config:records=`); give `--source <Section>=<FILE>` for each of: {}",
+                    unplaced.join(", ")
+                )));
             }
         }
         Ok(args)
@@ -116,6 +157,8 @@ pub struct Reader<'a> {
     records: Records<'a>,
     stdin_users: usize,
     stdin_bytes: Option<Vec<u8>>,
+    /// How many sections are read.
+    sections: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -131,6 +174,7 @@ impl<'a> Reader<'a> {
             records,
             stdin_users,
             stdin_bytes: None,
+            sections: sections.len(),
         }
     }
 
@@ -193,6 +237,21 @@ impl<'a> Reader<'a> {
             }
             Input::Stdin => read_each_parallel(&name, std::io::stdin(), records, sinks, emit),
         };
+        // With several sections, a malformed source says whose source it is.
+        let read = read.map_err(|e| match e {
+            SourceError::Malformed {
+                name,
+                line,
+                column,
+                message,
+            } if self.sections > 1 => SourceError::Malformed {
+                name,
+                line,
+                column,
+                message: format!("{message} (the source of section `{}`)", section.name),
+            },
+            other => other,
+        });
         Ok(read.map(|_| SectionRead { complete: true }))
     }
 }

@@ -65,6 +65,28 @@ pub enum Failure {
     Input,
     /// Usage or environment (missing file, bad flag): exit 2, with the message.
     Usage(String),
+    /// Stopped by Ctrl-C or SIGTERM, having said what was done: exit 130.
+    Interrupted,
+    /// Standard output was closed by its reader (`| head`): the command ends quietly, exit 0.
+    Closed,
+}
+
+/// Writes human or JSON output to standard output; a reader that went away ends the command
+/// quietly, as `head` expects.
+pub fn write_stdout(bytes: &[u8]) -> Outcome {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(output_failure)
+}
+
+/// The failure of a write to standard output.
+pub fn output_failure(e: std::io::Error) -> Failure {
+    match e.kind() {
+        std::io::ErrorKind::BrokenPipe => Failure::Closed,
+        _ => Failure::Usage(format!("cannot write output: {e}")),
+    }
 }
 
 pub type Outcome = Result<(), Failure>;
@@ -94,6 +116,8 @@ pub fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Input) => ExitCode::from(1),
+        Err(Failure::Interrupted) => ExitCode::from(130),
+        Err(Failure::Closed) => ExitCode::SUCCESS,
         Err(Failure::Usage(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(2)

@@ -2,7 +2,7 @@
 
 use super::planning::{make_plan, report_problems, Common, Destination};
 use super::{Failure, Outcome};
-use std::io::Write;
+use crate::store::lock::Access;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -20,7 +20,7 @@ enum Format {
 }
 
 pub fn run(args: Args) -> Outcome {
-    let mut destination = Destination::open(&args.common)?;
+    let (mut destination, _lock) = Destination::open(&args.common, Access::Read)?;
     let planned = make_plan(&args.common, &mut destination)?;
     let plan = &planned.plan;
     let text = match args.format {
@@ -43,10 +43,7 @@ pub fn run(args: Args) -> Outcome {
             s
         }
     };
-    std::io::stdout()
-        .lock()
-        .write_all(text.as_bytes())
-        .map_err(|e| Failure::Usage(format!("cannot write output: {e}")))?;
+    super::write_stdout(text.as_bytes())?;
     report_problems(&planned.mapping, &plan.problems);
     let refused: Vec<_> = plan.refused().map(|s| s.section.as_str()).collect();
     if !refused.is_empty() {

@@ -11,6 +11,7 @@ use crate::eval::ObjectImage;
 use crate::plan::{self, Conflict, Options, Plan, Problem, SectionInput};
 use crate::source::provider::{Kind, ProcessEnv, Provider};
 use crate::source::SourceError;
+use crate::store::lock::{lock, Access, RunLock};
 use crate::store::Store;
 use std::path::PathBuf;
 
@@ -45,6 +46,9 @@ pub struct Common {
     /// `check --schema`); it tells which object type a reference attribute points at.
     #[arg(long, value_name = "SCHEMA.json")]
     pub schema: Option<PathBuf>,
+    /// How long to wait for the store while another run uses it, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub store_wait: u64,
     /// Delete or mark more objects than a section's `missing_limit` allows.
     #[arg(long)]
     pub allow_mass_change: bool,
@@ -69,8 +73,32 @@ pub enum Destination {
 }
 
 impl Destination {
-    /// Opens the destination for reading; nothing is written or created.
-    pub fn open(common: &Common) -> Result<Destination, Failure> {
+    /// Opens the destination for reading; nothing is written. The embedded store is held for
+    /// the run (shared for `plan`, alone for `apply`) until the lock returned is dropped, so
+    /// that runs on one store follow each other.
+    pub fn open(
+        common: &Common,
+        access: Access,
+    ) -> Result<(Destination, Option<RunLock>), Failure> {
+        let lock = match &common.target {
+            Some(_) => None,
+            None => {
+                let path = &common.store;
+                let wait = std::time::Duration::from_secs(common.store_wait);
+                let waiting = || {
+                    eprintln!(
+                        "waiting for the store {}: another run is using it (up to {} s)",
+                        path.display(),
+                        common.store_wait
+                    )
+                };
+                lock(path, access, wait, &waiting).map_err(|e| Failure::Usage(e.to_string()))?
+            }
+        };
+        Self::connect(common).map(|d| (d, lock))
+    }
+
+    fn connect(common: &Common) -> Result<Destination, Failure> {
         match &common.target {
             Some(target) => {
                 let options = crate::cloud::Options {
@@ -126,7 +154,7 @@ pub fn make_plan(common: &Common, destination: &mut Destination) -> Result<Plann
     let (path, mut program) = program_or_report(load(&common.mapping, schema.as_ref())?)?;
     name_object_types(&mut program, common.object_type.as_deref())?;
     let sections: Vec<_> = program.ordered().collect();
-    let inputs = SourceArgs::parse(&common.source, &program)?;
+    let inputs = SourceArgs::parse(&common.source, &program, &sections)?;
     let provider = common
         .provider
         .map(|kind| connect(kind, common.provider_url.as_deref(), &sections))

@@ -2,7 +2,6 @@
 
 use super::{Failure, Outcome};
 use crate::store::Store;
-use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -29,10 +28,7 @@ pub fn run(args: Args) -> Outcome {
             let mut text = serde_json::to_string_pretty(&dump)
                 .map_err(|e| Failure::Usage(format!("cannot write the dump: {e}")))?;
             text.push('\n');
-            std::io::stdout()
-                .lock()
-                .write_all(text.as_bytes())
-                .map_err(|e| Failure::Usage(format!("cannot write output: {e}")))
+            super::write_stdout(text.as_bytes())
         }
     }
 }

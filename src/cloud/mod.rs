@@ -239,7 +239,11 @@ impl Cloud {
 }
 
 impl Target for Cloud {
-    fn write(&mut self, writes: &Writes<'_>, progress: &dyn Fn(usize)) -> Result<(), TargetError> {
+    fn write(
+        &mut self,
+        writes: &Writes<'_>,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<(), TargetError> {
         let run = write::Run {
             client: &self.assets,
             schema: &self.schema,
@@ -247,13 +251,21 @@ impl Target for Cloud {
             keys: &self.keys,
             concurrency: self.concurrency,
         };
-        self.runtime
+        let stopped = self
+            .runtime
             .block_on(run.all(writes, progress))
             .map_err(|(e, written)| {
                 TargetError::Failed(format!(
                     "{e}\n  help: {}; {written} object(s) were written before it stopped — run the same command again to finish: it picks up where this run stopped, without duplicates",
                     e.help()
                 ))
-            })
+            })?;
+        match stopped {
+            None => Ok(()),
+            Some(written) => Err(TargetError::Interrupted {
+                written,
+                message: format!("interrupted: {written} write(s) were carried out in Assets before the run stopped sending; run the same command again to finish: it picks up where this run stopped, without duplicates"),
+            }),
+        }
     }
 }

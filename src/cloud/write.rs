@@ -14,7 +14,7 @@
 use super::schema::{CloudSchema, CloudType};
 use super::snapshot::query;
 use super::{id_of, object_id, CloudError};
-use crate::apply::{Create, Update, Writes};
+use crate::apply::{stop, Create, Update, Writes};
 use crate::http::Client;
 use crate::lang::aql;
 use crate::plan::model::{ObjectId, ObjectRef, Value as Stored};
@@ -85,12 +85,21 @@ fn waves<'w>(
 }
 
 impl Run<'_> {
-    pub async fn all(&self, writes: &Writes<'_>, progress: &dyn Fn(usize)) -> Result<(), Failed> {
+    /// Carries out the writes; `Ok(Some(n))` when the run was asked to stop and did, after `n`
+    /// writes, with every request it had sent answered.
+    pub async fn all(
+        &self,
+        writes: &Writes<'_>,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<Option<usize>, Failed> {
         let written = AtomicUsize::new(0);
+        let total = std::cell::Cell::new(writes.len());
         let done = || {
             let n = written.fetch_add(1, Ordering::Relaxed) + 1;
-            progress(n);
+            progress(n, total.get());
         };
+        // No new request once the run is asked to stop; those in flight are let finish.
+        let stopped = || stop::requested().then(|| written.load(Ordering::Relaxed));
         let fail = |e: CloudError| (e, written.load(Ordering::Relaxed));
         let created: &Mutex<HashMap<u32, ObjectId>> = &Mutex::new(HashMap::new());
 
@@ -136,9 +145,15 @@ impl Run<'_> {
             .filter(|c| joins(c))
             .map(|c| c.new)
             .collect();
+        // A joined object's links take no request of their own.
+        total.set(writes.len() - joined.len());
 
         for ty in &waves {
-            let creates = writes.creates.iter().filter(|c| c.object_type == *ty);
+            let creates = writes
+                .creates
+                .iter()
+                .filter(|c| c.object_type == *ty)
+                .take_while(|_| !stop::requested());
             let mut results = stream::iter(creates.map(|c| {
                 let with_links = joined.contains(&c.new).then(|| links[&c.new]);
                 async move {
@@ -155,37 +170,53 @@ impl Run<'_> {
                     .insert(new, id);
                 done();
             }
+            if let Some(n) = stopped() {
+                return Ok(Some(n));
+            }
         }
 
-        let rest = writes.updates.iter().filter(|u| match u.object {
-            ObjectRef::New(n) => !joined.contains(&n),
-            ObjectRef::Existing(_) => true,
-        });
+        let rest = writes
+            .updates
+            .iter()
+            .filter(|u| match u.object {
+                ObjectRef::New(n) => !joined.contains(&n),
+                ObjectRef::Existing(_) => true,
+            })
+            .take_while(|_| !stop::requested());
         let mut results =
             stream::iter(rest.map(|u| self.update(u, created))).buffer_unordered(self.concurrency);
         while let Some(result) = results.next().await {
             result.map_err(fail)?;
             done();
         }
+        if let Some(n) = stopped() {
+            return Ok(Some(n));
+        }
 
-        let mut results = stream::iter(writes.deletes.iter().map(|(object, _)| {
-            async move {
-                let id = self.resolve(*object, created)?;
-                let url = self.client.base().join(&format!("/object/{id}"))?;
-                match self.client.send(Method::DELETE, &url, None).await {
-                    Ok(_) => Ok(()),
-                    // Gone already: a run before this one deleted it and stopped.
-                    Err(e) if e.status_code() == Some(StatusCode::NOT_FOUND) => Ok(()),
-                    Err(e) => Err(CloudError::from(e)),
-                }
-            }
-        }))
+        let mut results = stream::iter(
+            writes
+                .deletes
+                .iter()
+                .take_while(|_| !stop::requested())
+                .map(|(object, _)| {
+                    async move {
+                        let id = self.resolve(*object, created)?;
+                        let url = self.client.base().join(&format!("/object/{id}"))?;
+                        match self.client.send(Method::DELETE, &url, None).await {
+                            Ok(_) => Ok(()),
+                            // Gone already: a run before this one deleted it and stopped.
+                            Err(e) if e.status_code() == Some(StatusCode::NOT_FOUND) => Ok(()),
+                            Err(e) => Err(CloudError::from(e)),
+                        }
+                    }
+                }),
+        )
         .buffer_unordered(self.concurrency);
         while let Some(result) = results.next().await {
             result.map_err(fail)?;
             done();
         }
-        Ok(())
+        Ok(stopped())
     }
 
     fn cloud_type(&self, name: &str) -> Result<&CloudType, CloudError> {

@@ -10,7 +10,8 @@
 use super::record::{path_text, NotAScalar, Record};
 use super::scalar::Scalar;
 use crate::lang::program::{DotPath, PathRef, Segment};
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use crate::source::checked::Checked;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Number, Value};
 use smallvec::SmallVec;
 use std::fmt;
@@ -262,7 +263,7 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_> {
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         if self.want.is_empty() {
-            d.deserialize_ignored_any(IgnoredAny)?;
+            d.deserialize_any(Checked)?;
             Ok(())
         } else {
             d.deserialize_any(self)
@@ -408,7 +409,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
                 }
             }
             let Some(first_child) = first_child else {
-                map.next_value::<IgnoredAny>()?;
+                map.next_value::<Checked>()?;
                 continue;
             };
             let out = &mut *self.out;

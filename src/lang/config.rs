@@ -68,11 +68,16 @@ pub fn apply(
             if value.starts_with('/') || value.starts_with("https://") || value.starts_with("http://") {
                 config.data_source = Some(value.to_string());
                 Ok(())
-            } else {
+            } else if value.contains("://") {
                 Err(invalid(
                     format!("`{value}` is not a provider path"),
-                    "give a path on the provider, starting with `/`, e.g. `/api/v1/groups`",
+                    "give a path on the provider, e.g. `/api/v1/groups`, or an `https://` URL on the provider's own host",
                 ))
+            } else {
+                // The commercial importers' docs write paths without the leading slash
+                // (`api/v1/groups`): the same path on the provider.
+                config.data_source = Some(format!("/{value}"));
+                Ok(())
             }
         }
         "records" => {

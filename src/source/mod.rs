@@ -4,6 +4,7 @@
 //! `records` path; without one the object is a single record), or JSON Lines. `-` is standard
 //! input. [`stream::read_each_parallel`] is the one entry.
 
+pub mod checked;
 pub mod provider;
 pub mod stream;
 

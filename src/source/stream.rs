@@ -5,9 +5,10 @@
 //! record is handed to a [`RecordSink`] as a deserializer, so the sink decides what to build:
 //! a full `Value`, or only the parts it needs.
 
+use super::checked::Checked;
 use super::SourceError;
-use crate::lang::program::DotPath;
-use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
+use crate::lang::program::{DotPath, Segment};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use std::fmt;
 use std::io::{BufRead, Read};
@@ -37,12 +38,10 @@ pub enum Layout {
 const BUFFER: usize = 1 << 20;
 
 /// Reads up to the first line that is not blank and tells the layout from it: `[` an array;
-/// `{` JSON Lines when that line is a whole value (and no records path is set), otherwise one
-/// document. Returns the bytes read so far, to be read again. No layout: the source is empty.
+/// `{` JSON Lines when that line is a whole value, otherwise one document. Returns the bytes read so far, to be read again. No layout: the source is empty.
 fn detect<R: BufRead>(
     name: &str,
     reader: &mut R,
-    records: Option<&DotPath>,
 ) -> Result<(Option<Layout>, Vec<u8>), SourceError> {
     let io = |error| SourceError::Io {
         name: name.to_string(),
@@ -71,7 +70,7 @@ fn detect<R: BufRead>(
     let layout = match body.first() {
         None => return Ok((None, first)),
         Some(b'[') => Some(Layout::Array),
-        Some(b'{') if records.is_none() && is_whole_value(line) => Some(Layout::Lines),
+        Some(b'{') if is_whole_value(line) => Some(Layout::Lines),
         Some(b'{') => Some(Layout::Document),
         Some(_) => {
             return Err(SourceError::Malformed {
@@ -125,6 +124,7 @@ fn sink_error<S: RecordSink>(
 fn read_lines<R: BufRead, S: RecordSink>(
     name: &str,
     mut reader: R,
+    records: Option<&DotPath>,
     sink: &mut S,
 ) -> Result<usize, SourceError> {
     let mut line = Vec::with_capacity(64 * 1024);
@@ -155,33 +155,81 @@ fn read_lines<R: BufRead, S: RecordSink>(
                 message: "a JSON Lines source holds one JSON object a line".to_string(),
             });
         }
-        let result = sink.record(index, &mut de).and_then(|()| de.end());
+        let Some(path) = records else {
+            let result = sink.record(index, &mut de).and_then(|()| de.end());
+            if let Err(e) = result {
+                // serde_json counts lines within the slice: within one line it is always 1.
+                return Err(sink_error(sink, name, number, e));
+            }
+            index += 1;
+            continue;
+        };
+        // Each line is a document holding records at the path.
+        let mut found = false;
+        let result = AtPath {
+            sink: &mut *sink,
+            count: &mut index,
+            path: &path.0,
+            found: &mut found,
+        }
+        .deserialize(&mut de)
+        .and_then(|()| de.end());
         if let Err(e) = result {
-            // serde_json counts lines within the slice: within one line it is always 1.
             return Err(sink_error(sink, name, number, e));
         }
-        index += 1;
+        if !found {
+            return Err(no_records(name, number, path, "line"));
+        }
+    }
+}
+
+fn no_records(name: &str, line: usize, path: &DotPath, what: &str) -> SourceError {
+    SourceError::Malformed {
+        name: name.to_string(),
+        line,
+        column: 1,
+        message: format!(
+            "no array of records at `{}` in this {what}; check `config:records=`, or give the section a source of its own",
+            crate::eval::record::path_text(path)
+        ),
     }
 }
 
 fn read_array<R: Read, S: RecordSink>(
     name: &str,
     reader: R,
+    records: Option<&DotPath>,
     sink: &mut S,
 ) -> Result<usize, SourceError> {
     let mut de = serde_json::Deserializer::from_reader(reader);
     let mut count = 0;
+    let mut missing = None;
     let result = de
         .deserialize_seq(ArrayVisitor {
             sink: &mut *sink,
             count: &mut count,
+            records,
+            missing: &mut missing,
         })
         .and_then(|()| de.end());
     match result {
         Ok(()) => Ok(count),
         Err(e) => {
             let line = e.line();
-            Err(sink_error(sink, name, line, e))
+            match (missing, records) {
+                (Some(element), Some(path)) => {
+                    let mut error = no_records(name, line, path, "element");
+                    if let SourceError::Malformed {
+                        message, column, ..
+                    } = &mut error
+                    {
+                        *column = e.column();
+                        *message = format!("element {} of the array: {message}", element + 1);
+                    }
+                    Err(error)
+                }
+                _ => Err(sink_error(sink, name, line, e)),
+            }
         }
     }
 }
@@ -189,6 +237,10 @@ fn read_array<R: Read, S: RecordSink>(
 struct ArrayVisitor<'s, S> {
     sink: &'s mut S,
     count: &'s mut usize,
+    /// Each element is a document with its records at this path.
+    records: Option<&'s DotPath>,
+    /// The element that had no records at the path.
+    missing: &'s mut Option<usize>,
 }
 
 impl<'de, S: RecordSink> Visitor<'de> for ArrayVisitor<'_, S> {
@@ -199,15 +251,139 @@ impl<'de, S: RecordSink> Visitor<'de> for ArrayVisitor<'_, S> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq
-            .next_element_seed(ElementSeed {
+        let Some(path) = self.records else {
+            while seq
+                .next_element_seed(ElementSeed {
+                    sink: &mut *self.sink,
+                    index: *self.count,
+                })?
+                .is_some()
+            {
+                *self.count += 1;
+            }
+            return Ok(());
+        };
+        for element in 0.. {
+            let mut found = false;
+            let seed = AtPath {
                 sink: &mut *self.sink,
-                index: *self.count,
-            })?
-            .is_some()
-        {
-            *self.count += 1;
+                count: &mut *self.count,
+                path: &path.0,
+                found: &mut found,
+            };
+            if seq.next_element_seed(seed)?.is_none() {
+                break;
+            }
+            if !found {
+                *self.missing = Some(element);
+                return Err(de::Error::custom("no records at the path"));
+            }
         }
+        Ok(())
+    }
+}
+
+/// Feeds the records at `path` of one document to the sink: the elements of the array there,
+/// or the object there as one record. `found` tells whether the path led to either.
+struct AtPath<'s, S> {
+    sink: &'s mut S,
+    count: &'s mut usize,
+    path: &'s [Segment],
+    found: &'s mut bool,
+}
+
+impl<'de, S: RecordSink> DeserializeSeed<'de> for AtPath<'_, S> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, S: RecordSink> Visitor<'de> for AtPath<'_, S> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON document")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let Some((first, rest)) = self.path.split_first() else {
+            *self.found = true;
+            let index = *self.count;
+            self.sink
+                .record(index, de::value::MapAccessDeserializer::new(map))?;
+            *self.count += 1;
+            return Ok(());
+        };
+        let mut taken = false;
+        while let Some(key) = map.next_key::<String>()? {
+            if !taken && *key == *first.name {
+                taken = true;
+                map.next_value_seed(AtPath {
+                    sink: &mut *self.sink,
+                    count: &mut *self.count,
+                    path: rest,
+                    found: &mut *self.found,
+                })?;
+            } else {
+                map.next_value::<Checked>()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        match self.path.split_first() {
+            None => {
+                *self.found = true;
+                while seq
+                    .next_element_seed(ElementSeed {
+                        sink: &mut *self.sink,
+                        index: *self.count,
+                    })?
+                    .is_some()
+                {
+                    *self.count += 1;
+                }
+            }
+            Some((first, rest)) => {
+                // A numeric segment indexes the array, as it does in a dot path.
+                if let Some(index) = first.index {
+                    for _ in 0..index {
+                        if seq.next_element::<Checked>()?.is_none() {
+                            return Ok(());
+                        }
+                    }
+                    seq.next_element_seed(AtPath {
+                        sink: &mut *self.sink,
+                        count: &mut *self.count,
+                        path: rest,
+                        found: &mut *self.found,
+                    })?;
+                }
+                while seq.next_element::<Checked>()?.is_some() {}
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
         Ok(())
     }
 }
@@ -293,9 +469,11 @@ pub fn read_each_parallel<R: Read + Send, S: ChunkSink>(
     mut emit: impl FnMut(S::Chunk) -> Result<(), SourceError>,
 ) -> Result<usize, SourceError> {
     let mut reader = std::io::BufReader::with_capacity(BUFFER, reader);
-    let (layout, first) = detect(name, &mut reader, records)?;
+    let (layout, first) = detect(name, &mut reader)?;
     let whole = std::io::Cursor::new(first).chain(reader);
-    if layout != Some(Layout::Lines) || sinks.len() < 2 {
+    // Documents of JSON Lines with records inside hold an unknown number of records each, so
+    // record numbers are known only in order: they are read on one thread.
+    if layout != Some(Layout::Lines) || sinks.len() < 2 || records.is_some() {
         let Some(sink) = sinks.first_mut() else {
             return Ok(0);
         };
@@ -307,8 +485,8 @@ pub fn read_each_parallel<R: Read + Send, S: ChunkSink>(
         };
         let count = match layout {
             None => 0,
-            Some(Layout::Lines) => read_lines(name, whole, &mut batched)?,
-            Some(Layout::Array) => read_array(name, whole, &mut batched)?,
+            Some(Layout::Lines) => read_lines(name, whole, records, &mut batched)?,
+            Some(Layout::Array) => read_array(name, whole, records, &mut batched)?,
             Some(Layout::Document) => read_document(name, whole, records, &mut batched)?,
         };
         let chunk = batched.sink.take_chunk();

@@ -6,6 +6,7 @@
 
 mod aql;
 mod dump;
+pub mod lock;
 mod objects;
 mod read;
 mod write;
@@ -77,7 +78,18 @@ pub enum StoreError {
     Missing(PathBuf),
     #[error("{path} is not an assetsync store ({reason}); name another file with `--store`")]
     NotAStore { path: PathBuf, reason: String },
-    #[error("store {path}: {source}")]
+    #[error("the store {path} is in use by another run (waited {waited} s); run again when it has finished, or wait longer with `--store-wait <SECONDS>`")]
+    Busy { path: PathBuf, waited: u64 },
+    #[error(
+        "no directory {dir} for the store {path}: create it, or name another store with `--store`"
+    )]
+    NoDirectory { path: PathBuf, dir: PathBuf },
+    #[error("cannot open the store {path}: {}", open_help(error))]
+    Open {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("store {path}: {}", sql_help(source))]
     Sql {
         path: PathBuf,
         source: rusqlite::Error,
@@ -181,6 +193,29 @@ impl Store {
         )
         .map(|n| n > 0)
         .map_err(|e| sql(&self.path, e))
+    }
+}
+
+fn open_help(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::PermissionDenied => {
+            format!("{error}; the store and its directory must be writable by this user (SQLite writes a journal beside the store)")
+        }
+        _ => error.to_string(),
+    }
+}
+
+/// SQLite's words, with what to do where they would mislead: "readonly database" is said of a
+/// store whose directory cannot be written, too.
+pub(crate) fn sql_help(error: &rusqlite::Error) -> String {
+    match error.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ReadOnly) => format!(
+            "{error}: the store file or its directory cannot be written by this user (SQLite writes a journal beside the store); check their permissions"
+        ),
+        Some(rusqlite::ErrorCode::CannotOpen) => format!(
+            "{error}: check that the store's directory exists and can be written"
+        ),
+        _ => error.to_string(),
     }
 }
 

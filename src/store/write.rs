@@ -2,7 +2,7 @@
 
 use super::read::{types, StoredType};
 use super::{kind, prefix, Store, TABLES, VERSION};
-use crate::apply::{Target, TargetError, Writes};
+use crate::apply::{stop, Target, TargetError, Writes};
 use crate::eval::Scalar;
 use crate::plan::model::{ObjectRef, Value};
 use crate::plan::SchemaChange;
@@ -11,19 +11,50 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 impl Target for Store {
-    fn write(&mut self, writes: &Writes<'_>, progress: &dyn Fn(usize)) -> Result<(), TargetError> {
+    fn write(
+        &mut self,
+        writes: &Writes<'_>,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<(), TargetError> {
         let path = self.path.display().to_string();
         let conn = self.conn.as_mut().ok_or_else(|| {
             TargetError::Failed(format!("the store {path} is open for reading only"))
         })?;
         let fail = |e: rusqlite::Error| {
+            if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) {
+                return TargetError::Interrupted {
+                    written: 0,
+                    message: format!("interrupted: nothing was written to the store {path} (an apply is one transaction, and it was rolled back); run the same command again to import"),
+                };
+            }
             TargetError::Failed(format!(
-                "cannot write the store {path}: {e}; nothing of this run was written"
+                "cannot write the store {path}: {}; nothing of this run was written",
+                super::sql_help(&e)
             ))
         };
+        let total = writes.len();
         let tx = conn.transaction().map_err(fail)?;
-        write_all(&tx, writes, progress).map_err(fail)?;
+        write_all(&tx, writes, &|done| progress(done, total)).map_err(fail)?;
+        if stop::requested() {
+            return Err(fail(interrupted()));
+        }
         tx.commit().map_err(fail)
+    }
+}
+
+/// The error that ends a transaction when the run is asked to stop: it is rolled back.
+fn interrupted() -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_INTERRUPT),
+        Some("interrupted".to_string()),
+    )
+}
+
+/// Ends the transaction when the run has been asked to stop.
+fn check_stop() -> rusqlite::Result<()> {
+    match stop::requested() {
+        true => Err(interrupted()),
+        false => Ok(()),
     }
 }
 
@@ -62,6 +93,7 @@ pub(super) fn write_all(
         )?;
         let mut next_number = tx.prepare("SELECT next_number FROM object_types WHERE id = ?1")?;
         for create in &writes.creates {
+            check_stop()?;
             let Some(ty) = types.get(create.object_type) else {
                 return Err(rusqlite::Error::InvalidParameterName(format!(
                     "object type {}",
@@ -101,6 +133,7 @@ pub(super) fn write_all(
         let mut clear =
             tx.prepare("DELETE FROM object_values WHERE object_id = ?1 AND attribute_id = ?2")?;
         for update in &writes.updates {
+            check_stop()?;
             let id = resolve(update.object, &new_ids)?;
             touched.insert(id);
             // An object this run created has no values of the attributes it links yet.
@@ -119,6 +152,7 @@ pub(super) fn write_all(
         }
     }
     for (object, _) in &writes.deletes {
+        check_stop()?;
         let id = resolve(*object, &new_ids)?;
         tx.execute("DELETE FROM object_values WHERE object_id = ?1", [id])?;
         // Links to a deleted object go with it, as in Assets.
