@@ -4,108 +4,10 @@
 //! in that directory would.
 
 use serde_json::{json, Value};
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use tempfile::TempDir;
 
-const BIN: &str = env!("CARGO_BIN_EXE_assetsync");
-
-/// A temporary working directory with files in it.
-struct Dir(TempDir);
-
-impl Dir {
-    fn new(files: &[(&str, &str)]) -> Dir {
-        let dir = Dir(tempfile::tempdir().unwrap());
-        for (name, text) in files {
-            dir.write(name, text.as_bytes());
-        }
-        dir
-    }
-
-    fn write(&self, name: &str, bytes: &[u8]) {
-        std::fs::write(self.0.path().join(name), bytes).unwrap();
-    }
-
-    fn read(&self, name: &str) -> Vec<u8> {
-        std::fs::read(self.0.path().join(name)).unwrap()
-    }
-
-    fn path(&self) -> &Path {
-        self.0.path()
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        self.run_with_stdin(args, None)
-    }
-
-    fn run_with_stdin(&self, args: &[&str], stdin: Option<&str>) -> Run {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .current_dir(self.path())
-            .env("NO_COLOR", "1")
-            .env("COLUMNS", "100")
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the assetsync binary runs");
-        if let Some(input) = stdin {
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.as_bytes())
-                .unwrap();
-        }
-        Run(child.wait_with_output().unwrap())
-    }
-}
-
-struct Run(Output);
-
-impl Run {
-    fn code(&self) -> i32 {
-        self.0.status.code().expect("the binary exits normally")
-    }
-
-    fn stdout(&self) -> String {
-        String::from_utf8(self.0.stdout.clone()).unwrap()
-    }
-
-    fn stderr(&self) -> String {
-        String::from_utf8(self.0.stderr.clone()).unwrap()
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout())
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout()))
-    }
-
-    /// The object images of `eval`, one a line.
-    fn images(&self) -> Vec<Value> {
-        self.stdout()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-            .collect()
-    }
-
-    /// Asserts the exit code, showing the output when it differs.
-    fn expect(self, code: i32) -> Self {
-        assert_eq!(
-            self.code(),
-            code,
-            "stdout:\n{}\nstderr:\n{}",
-            self.stdout(),
-            self.stderr()
-        );
-        self
-    }
-}
+#[path = "support/cli.rs"]
+mod support;
+use support::Dir;
 
 const USERS: &str = "Users:\nkey:id=WorkerID\nmap:profile.email=User\nmap:name=Name\n";
 const RECORDS: &str = r#"[{"id": "00u1", "name": "Amina", "profile": {"email": "amina@example.com"}},
@@ -155,12 +57,43 @@ fn check_exits_0_for_warnings_only() {
 }
 
 #[test]
-fn check_exits_2_for_a_missing_mapping() {
-    let dir = Dir::new(&[("users.map", USERS)]);
-    let run = dir.run(&["check", "users.map", "missing.map"]).expect(2);
-    assert!(run.stderr().contains("missing.map"), "{}", run.stderr());
-    // Nothing is reported for the files that could be read either: the run did not happen.
-    assert_eq!(run.stdout(), "");
+fn check_checks_every_file_it_can_read_and_exits_2_for_a_missing_one() {
+    let dir = Dir::new(&[
+        ("users.map", USERS),
+        ("bad.map", "Users:\nkey:id=WorkerID\nmap:lowr(name)=Name\n"),
+    ]);
+    let run = dir
+        .run(&["check", "users.map", "missing.map", "bad.map"])
+        .expect(2);
+    assert!(
+        run.stderr()
+            .contains("error: cannot read mapping missing.map"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr()
+            .ends_with("error: 1 of 3 mapping(s) could not be read\n"),
+        "{}",
+        run.stderr()
+    );
+    // The files that could be read are checked, the one after the missing one too.
+    let out = run.stdout();
+    assert!(out.contains("M012"), "{out}");
+    assert!(
+        out.ends_with(
+            "users.map: ok\nbad.map: 1 error, 0 warnings\nmissing.map: not checked (cannot be read)\n"
+        ),
+        "{out}"
+    );
+
+    let run = dir
+        .run(&["check", "users.map", "missing.map", "--format", "json"])
+        .expect(2);
+    let files = run.json()["files"].clone();
+    assert_eq!(files[0], json!({"path": "users.map", "diagnostics": []}));
+    assert_eq!(files[1]["path"], "missing.map");
+    assert!(files[1]["error"].as_str().unwrap().contains("missing.map"));
 }
 
 #[test]
@@ -278,7 +211,7 @@ fn check_json_lists_every_file_in_order_with_its_diagnostics() {
         .collect();
     assert_eq!(
         summary,
-        [("warning", "M029", 4, 1), ("error", "M012", 5, 5)]
+        [("warning", "M029", 4, 25), ("error", "M012", 5, 5)]
     );
     for d in diagnostics {
         let mut names: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
@@ -730,19 +663,32 @@ fn fmt_keeps_the_meaning_of_the_mapping() {
 }
 
 #[test]
-fn fmt_writes_lf_without_a_byte_order_mark() {
+fn fmt_keeps_crlf_line_ends_and_a_byte_order_mark() {
     let dir = Dir::new(&[]);
+    // Already canonical but for its CRLF ends and mark: `--check` passes it.
+    let canonical = b"\xEF\xBB\xBFUsers:\r\nkey:id=WorkerID\r\nmap:profile.email=User\r\n";
+    dir.write("users.map", canonical);
+    dir.run(&["fmt", "--check", "users.map"]).expect(0);
+    dir.run(&["fmt", "users.map"]).expect(0);
+    assert_eq!(dir.read("users.map"), canonical);
+
+    // Out of layout (a trailing tab, no blank line before a header): fixed, ends kept.
     dir.write(
         "users.map",
-        b"\xEF\xBB\xBFUsers:\r\nkey:id=WorkerID\r\nmap:profile.email=User\t\r\n",
+        b"\xEF\xBB\xBFUsers:\r\nkey:id=WorkerID\r\nmap:profile.email=User\t\r\nGroups:\r\nkey:id=GroupID\r\n",
     );
     dir.run(&["fmt", "--check", "users.map"]).expect(1);
     dir.run(&["fmt", "users.map"]).expect(0);
     assert_eq!(
         dir.read("users.map"),
-        b"Users:\nkey:id=WorkerID\nmap:profile.email=User\n"
+        b"\xEF\xBB\xBFUsers:\r\nkey:id=WorkerID\r\nmap:profile.email=User\r\n\r\nGroups:\r\nkey:id=GroupID\r\n"
     );
     dir.run(&["fmt", "--check", "users.map"]).expect(0);
+
+    // A file with LF ends stays LF.
+    dir.write("plain.map", b"Users:\nkey:id=WorkerID\t\n");
+    dir.run(&["fmt", "plain.map"]).expect(0);
+    assert_eq!(dir.read("plain.map"), b"Users:\nkey:id=WorkerID\n");
 }
 
 #[test]

@@ -338,11 +338,11 @@ fn plan_shows_a_readable_diff_of_exactly_the_edited_attributes() {
         stdout,
         "Users (Users)\n  ~ 00u00000001\n      First Name: \"First1\" → \"Primo\"\n      \
          Groups: [Groups \"Group 1\", Groups \"Group 8\"] → [Groups \"Group 1\", Groups \"Group 9\"]\n\n\
-         Roles   0 create, 0 update, 0 unchanged, 0 delete, 0 mark, 0 errors\n\
-         Groups  0 create, 0 update, 0 unchanged, 0 delete, 0 mark, 0 errors\n\
-         Apps    0 create, 0 update, 0 unchanged, 0 delete, 0 mark, 0 errors\n\
+         Roles   0 create, 0 update, 3 unchanged, 0 delete, 0 mark, 0 errors\n\
+         Groups  0 create, 0 update, 5 unchanged, 0 delete, 0 mark, 0 errors\n\
+         Apps    0 create, 0 update, 3 unchanged, 0 delete, 0 mark, 0 errors\n\
          Users   0 create, 1 update, 2 unchanged, 0 delete, 0 mark, 0 errors\n\
-         total   0 create, 1 update, 2 unchanged, 0 delete, 0 mark, 0 errors\n"
+         total   0 create, 1 update, 13 unchanged, 0 delete, 0 mark, 0 errors\n"
     );
 }
 

@@ -143,15 +143,27 @@ fn format_text(text: &str) -> String {
     fmt::format(&doc, text)
 }
 
-/// The layout the formatter promises: LF line ends only, no byte-order mark, no trailing
-/// spaces or tabs, at most one blank line in a row, one line end at the end.
-fn check_layout(formatted: &str) -> Result<(), TestCaseError> {
+/// The layout the formatter promises: the line ends of the original (CRLF when its first line
+/// ends so, LF otherwise) and its byte-order mark if it had one; no trailing spaces or tabs, at
+/// most one blank line in a row, one line end at the end.
+fn check_layout(original: &str, formatted: &str) -> Result<(), TestCaseError> {
+    let crlf = original
+        .find('\n')
+        .is_some_and(|i| original[..i].ends_with('\r'));
+    let bom = original.starts_with('\u{FEFF}');
+    prop_assert_eq!(formatted.starts_with('\u{FEFF}'), bom, "{:?}", formatted);
+    let body = formatted.strip_prefix('\u{FEFF}').unwrap_or(formatted);
+    let lf_only = if crlf {
+        prop_assert!(
+            body.split('\n').rev().skip(1).all(|l| l.ends_with('\r')),
+            "a line end that is not CRLF in {formatted:?}"
+        );
+        body.replace("\r\n", "\n")
+    } else {
+        body.to_string()
+    };
+    let formatted = lf_only.as_str();
     prop_assert!(!formatted.contains('\r'), "CR left in {formatted:?}");
-    prop_assert!(
-        !formatted.starts_with('\u{FEFF}'),
-        "BOM left in {:?}",
-        formatted
-    );
     prop_assert!(formatted.ends_with('\n') && !formatted.ends_with("\n\n"));
     prop_assert!(
         !formatted.contains("\n\n\n"),
@@ -175,7 +187,7 @@ fn check_format_preserves(text: &str) -> Result<(), TestCaseError> {
         )));
     };
     let once = format_text(text);
-    check_layout(&once)?;
+    check_layout(text, &once)?;
     let recompiled = compile(&once, None);
     let Some(reprogram) = &recompiled.program else {
         return Err(TestCaseError::fail(format!(

@@ -34,15 +34,27 @@ struct JsonReport<'a> {
 struct JsonFile<'a> {
     path: &'a str,
     diagnostics: Vec<JsonDiagnostic<'a>>,
+    /// Why the file could not be checked at all (it is missing or unreadable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
 }
 
 pub fn run(args: Args) -> Outcome {
     let schema = load_schema(args.schema.as_deref())?;
-    let loaded = args
-        .mappings
-        .iter()
-        .map(|p| load(p, schema.as_ref()))
-        .collect::<Result<Vec<_>, _>>()?;
+    // A file that cannot be read does not stop the others from being checked; the run exits 2
+    // at the end.
+    let mut unreadable = Vec::new();
+    let mut loaded = Vec::new();
+    for path in &args.mappings {
+        match load(path, schema.as_ref()) {
+            Ok(l) => loaded.push(l),
+            Err(Failure::Usage(message)) => {
+                eprintln!("error: {message}");
+                unreadable.push((path.display().to_string(), message));
+            }
+            Err(other) => return Err(other),
+        }
+    }
     let errors: usize = loaded
         .iter()
         .map(|l| {
@@ -68,7 +80,13 @@ pub fn run(args: Args) -> Outcome {
                             .iter()
                             .map(|d| JsonDiagnostic::new(d, index))
                             .collect(),
+                        error: None,
                     })
+                    .chain(unreadable.iter().map(|(path, message)| JsonFile {
+                        path,
+                        diagnostics: Vec::new(),
+                        error: Some(message),
+                    }))
                     .collect(),
             };
             println!(
@@ -102,8 +120,18 @@ pub fn run(args: Args) -> Outcome {
                 };
                 out.push_str(&format!("{}: {status}\n", l.path));
             }
-            print!("{out}");
+            for (path, _) in &unreadable {
+                out.push_str(&format!("{path}: not checked (cannot be read)\n"));
+            }
+            super::write_stdout(out.as_bytes())?;
         }
+    }
+    if !unreadable.is_empty() {
+        return Err(Failure::Usage(format!(
+            "{} of {} mapping(s) could not be read",
+            unreadable.len(),
+            args.mappings.len()
+        )));
     }
     if errors > 0 {
         Err(Failure::Input)

@@ -13,8 +13,8 @@ pub fn counter(message: &'static str) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new_spinner().with_message(message);
-    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}: {human_pos} ({per_sec})") {
-        bar.set_style(style);
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}: {human_pos} ({rate})") {
+        bar.set_style(style.with_key("rate", rate));
     }
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
@@ -32,4 +32,13 @@ pub fn bar(message: &'static str) -> ProgressBar {
         bar.set_style(style.progress_chars("=> "));
     }
     bar
+}
+
+/// Items a second, in whole numbers (`12,345/s`): indicatif's `{per_sec}` shows four decimals.
+fn rate(state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write) {
+    let _ = write!(
+        w,
+        "{}/s",
+        indicatif::HumanCount(state.per_sec().round() as u64)
+    );
 }

@@ -67,6 +67,7 @@ codes! {
     TooManyValues = "M033", "several values for a single-valued attribute";
     NestingTooDeep = "M034", "expression nested too deeply";
     LineTooLong = "M035", "line too long";
+    EmptyMapping = "M036", "mapping has no sections";
     // Records (evaluation time): the record is skipped, the run goes on.
     NotAScalar = "M101", "object or array where a single value is needed";
     MissingKeyValue = "M102", "record has no key value";

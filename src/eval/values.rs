@@ -3,7 +3,7 @@
 use super::record::{collect_scalars, path_text, walk, NotAScalar, Record};
 use super::scalar::Scalar;
 use crate::diag::Code;
-use crate::lang::program::{Call, FilteredPath, JsonPathQuery, Source, TemplatePart};
+use crate::lang::program::{Call, Equals, FilteredPath, JsonPathQuery, Source, TemplatePart};
 use serde_json::Value;
 
 /// Why a source could not give its values for a record.
@@ -90,10 +90,18 @@ fn filter(f: &FilteredPath, value: &Value, out: &mut Vec<Scalar>) -> Result<(), 
     });
     let chosen = elements.filter(|element| {
         let mut found = Vec::new();
-        // An object under the condition path never equals a value.
-        element.scalars(&f.condition, &mut found).is_ok()
-            && found.iter().any(|s| s.text() == f.equals)
+        let read = element.scalars(&f.condition, &mut found);
+        match &f.equals {
+            // An object under the condition path never equals a value.
+            Equals::Value(equals) => read.is_ok() && found.iter().any(|s| s.text() == *equals),
+            // ... but it is there.
+            Equals::Any => read.is_err() || !found.is_empty(),
+        }
     });
+    let chosen: Box<dyn Iterator<Item = &Value>> = match f.equals {
+        Equals::Any => Box::new(chosen.take(1)),
+        Equals::Value(_) => Box::new(chosen),
+    };
     for element in chosen {
         element.scalars(&f.value, out).map_err(|e| {
             let at = if e.path.is_empty() {

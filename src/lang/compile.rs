@@ -92,6 +92,7 @@ pub fn compile_document(
     }
 
     let mut sections = Vec::new();
+    let drafts_seen = drafts.len();
     for draft in drafts {
         if draft.header.is_none() && draft.is_empty() {
             continue;
@@ -99,6 +100,13 @@ pub fn compile_document(
         if let Some(section) = finish(draft, schema, diags) {
             sections.push(section);
         }
+    }
+    if drafts_seen == 0 && !diags.iter().any(Diagnostic::is_error) {
+        diags.push(
+            Diagnostic::error(Code::EmptyMapping, Span::default(), "the mapping has no sections: it imports nothing")
+                .with_label("no `key:` or `map:` line in the file")
+                .with_help("a mapping needs at least `key:<source>=<Attribute>`, e.g. `key:id=WorkerID`, under a header such as `Users:`"),
+        );
     }
     let order = dependency_order(&sections, doc, diags);
     if diags.iter().any(Diagnostic::is_error) {
@@ -156,11 +164,12 @@ fn compile_entry(
                         .with_help(format!("keep one of this line and the `key:` on line {line}; map the other with `map:`")),
                 );
             } else {
-                draft.key = Some((mapping, entry.span));
+                // Diagnostics about the key or a map name its attribute, not the whole line.
+                draft.key = Some((mapping, m.attribute.span));
             }
         }
         EntryKind::Map(m) => match compile_map(m, entry.span, index, diags) {
-            Some(mapping) => draft.maps.push((mapping, entry.span)),
+            Some(mapping) => draft.maps.push((mapping, m.attribute.span)),
             None => draft.broken = true,
         },
         EntryKind::Filter(c) => match compile_condition(c, diags) {
@@ -422,16 +431,16 @@ fn check_schema(
                 object_type,
                 schema.object_types.iter().map(|t| t.name.as_str()),
             )
-            .unwrap_or_else(|| {
-                format!(
+            .unwrap_or_else(|| match schema.object_types.as_slice() {
+                [] => "the schema has no object types: check that `--schema` names the schema file of this workspace".to_string(),
+                types => format!(
                     "the schema has {}",
-                    schema
-                        .object_types
+                    types
                         .iter()
                         .map(|t| format!("`{}`", t.name))
                         .collect::<Vec<_>>()
                         .join(", ")
-                )
+                ),
             }),
         );
         diags.push(d);

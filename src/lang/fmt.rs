@@ -2,7 +2,8 @@
 //!
 //! One entry a line as `prefix:source=Attribute|query`, no spaces around the separators (but
 //! around an `=` that would otherwise be read as part of `==`, `!=`, `<=` or `>=`), no
-//! trailing spaces, LF line ends, no byte-order mark, at most one blank line in a row, and one
+//! trailing spaces, the line ends of the file (LF, or CRLF when its first line ends so) and its
+//! byte-order mark if it has one, at most one blank line in a row, and one
 //! blank line before each section header (above the comments that introduce it). Sources,
 //! queries and conditions keep their own text. Formatting a formatted file changes nothing.
 
@@ -93,7 +94,20 @@ pub fn format(doc: &Document, text: &str) -> String {
     while out.last().is_some_and(String::is_empty) {
         out.pop();
     }
-    let mut s = out.join("\n");
-    s.push('\n');
+    // The file's own line ends and byte-order mark are kept: a Windows editor's CRLF file stays
+    // CRLF, and `fmt --check` does not fail it for what it cannot see.
+    let crlf = text.find('\n').is_some_and(|i| text[..i].ends_with('\r'));
+    let end = if crlf { "\r\n" } else { "\n" };
+    let mut s = String::with_capacity(text.len() + 16);
+    if text.starts_with('\u{FEFF}') {
+        s.push('\u{FEFF}');
+    }
+    for line in &out {
+        s.push_str(line);
+        s.push_str(end);
+    }
+    if out.is_empty() {
+        s.push_str(end);
+    }
     s
 }

@@ -82,10 +82,16 @@ fn parse_line(line: Pair<Rule>, diagnostics: &mut Vec<Diagnostic>) -> Line {
                 "this line is neither a section header nor an entry",
             )
             .with_label("not a `prefix:` entry or `Object Type:` header");
-            d = d.with_help(
+            // A bare name is most likely a section header without its colon.
+            let bare_name = !text.contains([':', '=', '|', '$', '(', '"', '\''])
+                && text.chars().next().is_some_and(char::is_alphabetic);
+            d = d.with_help(if bare_name {
+                format!("did you mean the section header `{text}:`? A header is an object type name followed by `:` alone on its line")
+            } else {
                 "entries start with `key:`, `map:`, `filter:` or `config:`; a section header is \
-                 an object type name followed by `:` alone on its line; comments start with `#`",
-            );
+                 an object type name followed by `:` alone on its line; comments start with `#`"
+                    .to_string()
+            });
             diagnostics.push(d);
             Line::Broken(Spanned::new(text.to_string(), span))
         }

@@ -183,13 +183,42 @@ impl Serialize for JsonPathQuery {
     }
 }
 
+/// What the condition of a compatibility filter asks of an element. Serialized as written
+/// after `_eq_`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Equals {
+    /// Its condition path has this value: every such element is selected.
+    Value(String),
+    /// `_eq_any`: its condition path has a value, whatever it is; the first such element is
+    /// selected, as the commercial importers do.
+    Any,
+}
+
+impl Serialize for Equals {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Equals::Value(v) => s.serialize_str(v),
+            Equals::Any => s.serialize_str("any"),
+        }
+    }
+}
+
+impl Equals {
+    pub fn new(text: &str) -> Equals {
+        match text {
+            "any" => Equals::Any,
+            _ => Equals::Value(text.to_string()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct FilteredPath {
     /// The array whose elements are tested.
     pub array: DotPath,
     /// Path inside each element, compared with `equals`.
     pub condition: DotPath,
-    pub equals: String,
+    pub equals: Equals,
     /// Path inside each selected element that gives the value (empty: the element itself).
     pub value: DotPath,
 }

@@ -55,7 +55,7 @@ pub fn compile_source(expr: &Expr, diags: &mut Vec<Diagnostic>) -> Option<Source
                     Some(Source::Filtered(Box::new(FilteredPath {
                         array: condition,
                         condition: DotPath(vec![field]),
-                        equals: equals.value.clone(),
+                        equals: Equals::new(&equals.value),
                         value: DotPath::parse(&head.value, '.'),
                     })))
                 }
@@ -161,7 +161,7 @@ fn compile_compat(
     Some(Source::Filtered(Box::new(FilteredPath {
         array: DotPath(value.0[..vs].to_vec()),
         condition: DotPath(condition.0[cs + 1..].to_vec()),
-        equals: equals.value.clone(),
+        equals: Equals::new(&equals.value),
         value: DotPath(value.0[vs + 1..].to_vec()),
     })))
 }
@@ -230,7 +230,9 @@ fn compile_call(
                     )
                     .with_label("not a quoted literal")
                     .with_help(format!(
-                        "call it as `{name}{signature}`, e.g. with ';' in single quotes"
+                        "call it as `{name}{signature}`, with argument {} in single quotes, e.g. `{}`",
+                        i + 1,
+                        literal_example(name)
                     )),
                 );
                 None
@@ -296,4 +298,15 @@ fn compile_call(
 fn valid_date_format(format: &str) -> bool {
     use chrono::format::{Item, StrftimeItems};
     !format.is_empty() && StrftimeItems::new(format).all(|item| !matches!(item, Item::Error))
+}
+
+/// A call of a function whose later arguments are literals, as the hint of M023 shows it.
+fn literal_example(name: &str) -> &'static str {
+    match name {
+        "date" => "date(hireDate, '%Y-%m-%d')",
+        "split" => "split(tags, ',')",
+        "join" => "join(groups, ';')",
+        "replace" => "replace(name, ' ', '_')",
+        _ => "'text'",
+    }
 }

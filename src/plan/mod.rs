@@ -83,6 +83,7 @@ pub fn plan(
         cache: HashMap::new(),
         entries: Vec::new(),
         entry_of_type: HashMap::new(),
+        referenced: HashSet::new(),
         options,
     };
     let mut inputs: Vec<Option<SectionInput>> = inputs.into_iter().map(Some).collect();
@@ -167,6 +168,9 @@ struct Planner {
     cache: HashMap<(usize, ReferencePolicy), HashMap<String, Vec<Resolved>>>,
     entries: Vec<Entry>,
     entry_of_type: HashMap<usize, usize>,
+    /// Objects of types that only references reach, linked by this run and already counted as
+    /// unchanged in their type's summary.
+    referenced: HashSet<(usize, usize)>,
     options: Options,
 }
 
@@ -668,7 +672,10 @@ impl Planner {
         for atom in atoms {
             let found = self.world.types[target].find(&atom);
             out.push(match found.as_slice() {
-                [one] => Resolved::Linked(self.world.types[target].link(*one)),
+                [one] => {
+                    self.count_referenced(target, *one);
+                    Resolved::Linked(self.world.types[target].link(*one))
+                }
                 [] if policy == ReferencePolicy::Create => {
                     let i = self.create_referenced(target, &atom, position);
                     Resolved::Linked(self.world.types[target].link(i))
@@ -682,6 +689,23 @@ impl Planner {
             .or_default()
             .insert(aql.to_string(), out.clone());
         out
+    }
+
+    /// Counts an existing object a reference links to as unchanged, once, when its type is
+    /// listed only because references reach it: its summary then tells how many of the target's
+    /// objects the run links to, not `0 unchanged`.
+    fn count_referenced(&mut self, t: usize, i: usize) {
+        let Some(&e) = self.entry_of_type.get(&t) else {
+            return;
+        };
+        let only_referenced = self.entries[e].position.1 == 0;
+        let existing = matches!(
+            self.world.types[t].objects[i].target,
+            ObjectRef::Existing(_)
+        );
+        if only_referenced && existing && self.referenced.insert((t, i)) {
+            self.entries[e].plan.summary.unchanged += 1;
+        }
     }
 
     /// A referenced object that does not exist yet, with the attributes its query names.
