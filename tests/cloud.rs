@@ -715,3 +715,140 @@ fn an_interrupted_import_is_finished_by_the_next_run_without_duplicates() {
         "the second run created only what the first had not"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_sending_says_how_many_were_written_and_a_rerun_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    std::fs::write(dir.join("users.jsonl"), okta_users(150)).unwrap();
+    let expected = direct(dir, "users.jsonl");
+
+    let schema = repo_path("fixtures/sandbox/okta-users.schema.json");
+    let log_path = dir.join("requests.jsonl");
+    let store = dir.join("sandbox.db");
+    let mut sandbox = Sandbox::start(
+        &store,
+        &[
+            "--schema",
+            &schema,
+            "--log",
+            log_path.to_str().unwrap(),
+            "--latency-ms",
+            "10",
+        ],
+    );
+    let mapping = repo_path("fixtures/mappings/okta-users.map");
+    let apply = [
+        "apply",
+        &mapping,
+        "--source",
+        "users.jsonl",
+        "--target",
+        &sandbox.base,
+        "--concurrency",
+        "2",
+        "--format",
+        "json",
+    ];
+    let child = Command::new(BIN)
+        .args(apply)
+        .current_dir(dir)
+        .env("ASSETS_EMAIL", "admin@example.com")
+        .env("ASSETS_API_TOKEN", TOKEN)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while log(&log_path).iter().filter(|r| r["status"] == 201).count() < 40 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the import did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["written"], false);
+    let written = report["objects_written"].as_u64().unwrap() as usize;
+    assert!(
+        stderr.contains(&format!(
+            "interrupted: {written} write(s) were carried out in Assets"
+        )),
+        "{stderr}"
+    );
+    // Every request it sent was answered before it stopped: the sandbox holds what it said.
+    let count = |d: &Value| d["objects"].as_array().map_or(0, Vec::len);
+    let present = count(&dump(dir, store.to_str().unwrap()));
+    assert_eq!(present, written);
+    assert!((40..164).contains(&present), "{present} of 164");
+
+    let verbose: Vec<&str> = apply.iter().copied().chain(["--verbose"]).collect();
+    let out = assetsync(dir, &verbose);
+    let second = ok(&out);
+    let report: Value = serde_json::from_str(&second).unwrap();
+    assert_eq!(report["written"], true);
+    assert_eq!(report["total"]["create"], 164 - present);
+    // The progress ends at its total: one write a new object, its links sent with it.
+    let left = 164 - present;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("wrote {left} of {left} writes")),
+        "{stderr}"
+    );
+    assert!(sandbox.stop().success());
+    let through_rest = dump(dir, store.to_str().unwrap());
+    no_duplicate_keys(&through_rest);
+    assert_eq!(through_rest, expected);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_sandbox_recipe_of_the_docs_runs_as_written() {
+    let docs = std::fs::read_to_string(repo_path("docs/cloud.md")).unwrap();
+    let section = &docs[docs
+        .find("## The sandbox")
+        .expect("the docs have the recipe")..];
+    let start = section.find("```sh\n").expect("a shell block") + 6;
+    let script = &section[start..start + section[start..].find("```").unwrap()];
+    // A fresh directory, as the repository root is to a new admin: the fixtures, `assetsync`
+    // on the PATH, and no Assets credentials in the environment.
+    let dir = tempfile::tempdir().unwrap();
+    let bin_dir = dir.path().join("bin");
+    std::fs::create_dir(&bin_dir).unwrap();
+    std::os::unix::fs::symlink(BIN, bin_dir.join("assetsync")).unwrap();
+    std::os::unix::fs::symlink(repo_path("fixtures"), dir.path().join("fixtures")).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("bash")
+        .args(["-e", "-c", script])
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .env("NO_COLOR", "1")
+        .env_remove("ASSETS_EMAIL")
+        .env_remove("ASSETS_API_TOKEN")
+        .env_remove("ASSETS_SITE")
+        .env_remove("ASSETS_WORKSPACE_ID")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{script}\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("total   20 create"), "{stdout}");
+    let dump: Value = serde_json::from_str(&stdout[stdout.find("\n{").unwrap()..]).unwrap();
+    assert_eq!(dump["objects"].as_array().map(Vec::len), Some(20));
+}

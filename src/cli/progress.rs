@@ -36,9 +36,26 @@ pub fn bar(message: &'static str) -> ProgressBar {
 
 /// Items a second, in whole numbers (`12,345/s`): indicatif's `{per_sec}` shows four decimals.
 fn rate(state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write) {
-    let _ = write!(
-        w,
-        "{}/s",
-        indicatif::HumanCount(state.per_sec().round() as u64)
-    );
+    let _ = w.write_str(&whole_rate(state.per_sec()));
+}
+
+fn whole_rate(per_sec: f64) -> String {
+    let per_sec = if per_sec.is_finite() {
+        per_sec.max(0.0)
+    } else {
+        0.0
+    };
+    format!("{}/s", indicatif::HumanCount(per_sec.round() as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole_rate;
+
+    #[test]
+    fn rates_are_whole_numbers_with_separators() {
+        assert_eq!(whole_rate(99633.8341), "99,634/s");
+        assert_eq!(whole_rate(0.4), "0/s");
+        assert_eq!(whole_rate(f64::INFINITY), "0/s");
+    }
 }

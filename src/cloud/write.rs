@@ -216,6 +216,12 @@ impl Run<'_> {
             result.map_err(fail)?;
             done();
         }
+        // The same count the progress bar ends at.
+        tracing::debug!(
+            "wrote {} of {} writes",
+            written.load(Ordering::Relaxed),
+            total.get()
+        );
         Ok(stopped())
     }
 

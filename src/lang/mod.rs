@@ -8,6 +8,7 @@ pub mod ast;
 mod compile;
 pub mod config;
 pub mod fmt;
+mod jsonpath;
 pub mod parser;
 pub mod program;
 pub mod schema;

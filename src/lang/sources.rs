@@ -88,8 +88,17 @@ pub fn compile_source(expr: &Expr, diags: &mut Vec<Diagnostic>) -> Option<Source
 }
 
 fn compile_jsonpath(text: &str, span: Span, diags: &mut Vec<Diagnostic>) -> Option<JsonPathQuery> {
-    match jsonpath_rust::parser::parse_json_path(text) {
+    let joined = super::jsonpath::join_segments(text);
+    match jsonpath_rust::parser::parse_json_path(&joined) {
         Ok(query) => {
+            if let Some(reason) = super::jsonpath::ill_typed(&query) {
+                diags.push(
+                    Diagnostic::error(Code::InvalidJsonPath, span, format!("invalid JSONPath `{text}`: {reason}"))
+                        .with_label("a function is used against its type (RFC 9535 §2.4)")
+                        .with_help("compare a value-giving function (`length(@.name) > 0`), and give `length`, `match` and `search` a query that selects one node"),
+                );
+                return None;
+            }
             let singular = query.segments.iter().all(|s| {
                 matches!(
                     s,
@@ -114,8 +123,17 @@ fn compile_jsonpath(text: &str, span: Span, diags: &mut Vec<Diagnostic>) -> Opti
                 }
                 _ => (None, "not RFC 9535 JSONPath"),
             };
+            // Positions are in the joined text: where blank space was taken out, the place
+            // shown moves left by as much, still within the query.
             let span = match at {
-                Some(at) if at < text.len() => Span::new(span.start + at, span.start + at + 1),
+                Some(at)
+                    if at < text.len()
+                        && text.is_char_boundary(at)
+                        && text[at..].chars().next().is_some() =>
+                {
+                    let end = at + text[at..].chars().next().map_or(1, char::len_utf8);
+                    Span::new(span.start + at, span.start + end)
+                }
                 _ => span,
             };
             diags.push(

@@ -263,7 +263,28 @@ fn prefix(name: &str, taken: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::prefix;
+    use super::{prefix, sql_help};
+
+    #[test]
+    fn a_read_only_store_is_explained_as_permissions_not_as_a_read_only_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.db");
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (a)")
+            .unwrap();
+        let conn = rusqlite::Connection::open_with_flags(
+            &path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap();
+        let e = conn.execute_batch("INSERT INTO t VALUES (1)").unwrap_err();
+        let text = sql_help(&e);
+        assert!(
+            text.contains("cannot be written by this user") && text.contains("directory"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn prefixes_read_like_the_type_and_never_repeat() {
