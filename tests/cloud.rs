@@ -639,50 +639,15 @@ fn an_interrupted_import_is_finished_by_the_next_run_without_duplicates() {
     let dir = dir.path();
     std::fs::write(dir.join("users.jsonl"), okta_users(150)).unwrap();
     let expected = direct(dir, "users.jsonl");
-
-    let schema = repo_path("fixtures/sandbox/okta-users.schema.json");
-    let log_path = dir.join("requests.jsonl");
-    let store = dir.join("sandbox.db");
-    let mut sandbox = Sandbox::start(
-        &store,
-        &[
-            "--schema",
-            &schema,
-            "--log",
-            log_path.to_str().unwrap(),
-            "--latency-ms",
-            "10",
-        ],
-    );
-    let mapping = repo_path("fixtures/mappings/okta-users.map");
-    let apply = [
-        "apply",
-        &mapping,
-        "--source",
-        "users.jsonl",
-        "--target",
-        &sandbox.base,
-        "--concurrency",
-        "2",
-    ];
-    let mut child = Command::new(BIN)
-        .args(apply)
-        .current_dir(dir)
-        .env("ASSETS_EMAIL", "admin@example.com")
-        .env("ASSETS_API_TOKEN", TOKEN)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
     // Stopped half way through the writes.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while log(&log_path).iter().filter(|r| r["status"] == 201).count() < 40 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the import did not start"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let Underway {
+        mut sandbox,
+        store,
+        log_path,
+        apply,
+        mut child,
+    } = import_underway(dir, &[]);
+    let apply: Vec<&str> = apply.iter().map(String::as_str).collect();
     child.kill().unwrap();
     child.wait().unwrap();
     // A create the sandbox had begun when the client went away still finishes (unlogged, since
@@ -723,51 +688,14 @@ fn ctrl_c_stops_sending_says_how_many_were_written_and_a_rerun_finishes() {
     let dir = dir.path();
     std::fs::write(dir.join("users.jsonl"), okta_users(150)).unwrap();
     let expected = direct(dir, "users.jsonl");
-
-    let schema = repo_path("fixtures/sandbox/okta-users.schema.json");
-    let log_path = dir.join("requests.jsonl");
-    let store = dir.join("sandbox.db");
-    let mut sandbox = Sandbox::start(
-        &store,
-        &[
-            "--schema",
-            &schema,
-            "--log",
-            log_path.to_str().unwrap(),
-            "--latency-ms",
-            "10",
-        ],
-    );
-    let mapping = repo_path("fixtures/mappings/okta-users.map");
-    let apply = [
-        "apply",
-        &mapping,
-        "--source",
-        "users.jsonl",
-        "--target",
-        &sandbox.base,
-        "--concurrency",
-        "2",
-        "--format",
-        "json",
-    ];
-    let child = Command::new(BIN)
-        .args(apply)
-        .current_dir(dir)
-        .env("ASSETS_EMAIL", "admin@example.com")
-        .env("ASSETS_API_TOKEN", TOKEN)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while log(&log_path).iter().filter(|r| r["status"] == 201).count() < 40 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the import did not start"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let Underway {
+        mut sandbox,
+        store,
+        apply,
+        child,
+        ..
+    } = import_underway(dir, &["--format", "json"]);
+    let apply: Vec<&str> = apply.iter().map(String::as_str).collect();
     let killed = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -851,4 +779,71 @@ fn the_sandbox_recipe_of_the_docs_runs_as_written() {
     assert!(stdout.contains("total   20 create"), "{stdout}");
     let dump: Value = serde_json::from_str(&stdout[stdout.find("\n{").unwrap()..]).unwrap();
     assert_eq!(dump["objects"].as_array().map(Vec::len), Some(20));
+}
+
+/// An import of `users.jsonl` through a sandbox that answers after 10 ms, started and let run
+/// until the sandbox has created 40 objects: the sandbox, its store and log, the apply's
+/// arguments, and the running apply (`extra` flags added to it).
+struct Underway {
+    sandbox: Sandbox,
+    store: std::path::PathBuf,
+    log_path: std::path::PathBuf,
+    apply: Vec<String>,
+    child: std::process::Child,
+}
+
+fn import_underway(dir: &Path, extra: &[&str]) -> Underway {
+    let schema = repo_path("fixtures/sandbox/okta-users.schema.json");
+    let log_path = dir.join("requests.jsonl");
+    let store = dir.join("sandbox.db");
+    let sandbox = Sandbox::start(
+        &store,
+        &[
+            "--schema",
+            &schema,
+            "--log",
+            log_path.to_str().unwrap(),
+            "--latency-ms",
+            "10",
+        ],
+    );
+    let mapping = repo_path("fixtures/mappings/okta-users.map");
+    let apply: Vec<String> = [
+        "apply",
+        &mapping,
+        "--source",
+        "users.jsonl",
+        "--target",
+        &sandbox.base,
+        "--concurrency",
+        "2",
+    ]
+    .iter()
+    .chain(extra)
+    .map(|a| a.to_string())
+    .collect();
+    let child = Command::new(BIN)
+        .args(&apply)
+        .current_dir(dir)
+        .env("ASSETS_EMAIL", "admin@example.com")
+        .env("ASSETS_API_TOKEN", TOKEN)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while log(&log_path).iter().filter(|r| r["status"] == 201).count() < 40 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the import did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Underway {
+        sandbox,
+        store,
+        log_path,
+        apply,
+        child,
+    }
 }

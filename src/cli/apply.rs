@@ -2,7 +2,7 @@
 //! [--report <FILE.jsonl>] [--format human|json]`
 
 use super::planning::{make_plan, report_problems, Common, Destination};
-use super::{progress, Failure, Outcome};
+use super::{progress, Failure, Format, Outcome};
 use crate::apply::{apply, stop, ApplyError, Target, TargetError};
 use crate::plan::{Plan, Summary};
 use crate::store::lock::Access;
@@ -22,12 +22,6 @@ pub struct Args {
     /// plan was written and, if not, why.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
-    Human,
-    Json,
 }
 
 /// What `apply --format json` prints.

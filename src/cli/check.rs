@@ -1,9 +1,8 @@
 //! `assetsync check <MAPPING>... [--schema <SCHEMA.json>] [--format human|json]`
 
 use super::mapping::{load, load_schema};
-use super::{Failure, Outcome};
+use super::{Failure, Format, Outcome};
 use crate::diag::{render_human, JsonDiagnostic, LineIndex, Severity};
-use clap::ValueEnum;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -17,12 +16,6 @@ pub struct Args {
     schema: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Human,
-    Json,
 }
 
 #[derive(Serialize)]

@@ -57,6 +57,13 @@ enum Command {
     Sandbox(sandbox::Args),
 }
 
+/// `--format` of the commands that print a report: for people, or one JSON document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
 /// How a command failed; decides the exit code.
 #[derive(Debug)]
 pub enum Failure {

@@ -1,7 +1,7 @@
 //! `assetsync plan <MAPPING> --source <FILE|-> [--store <DB>] [--format human|json]`
 
 use super::planning::{make_plan, report_problems, Common, Destination};
-use super::{Failure, Outcome};
+use super::{Failure, Format, Outcome};
 use crate::store::lock::Access;
 
 #[derive(Debug, clap::Args)]
@@ -11,12 +11,6 @@ pub struct Args {
     /// `human`: a diff per object and a summary; `json`: the plan as one JSON document.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
-    Human,
-    Json,
 }
 
 pub fn run(args: Args) -> Outcome {

@@ -252,16 +252,7 @@ impl<'de, S: RecordSink> Visitor<'de> for ArrayVisitor<'_, S> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let Some(path) = self.records else {
-            while seq
-                .next_element_seed(ElementSeed {
-                    sink: &mut *self.sink,
-                    index: *self.count,
-                })?
-                .is_some()
-            {
-                *self.count += 1;
-            }
-            return Ok(());
+            return records_of(&mut seq, &mut *self.sink, &mut *self.count);
         };
         for element in 0.. {
             let mut found = false;
@@ -337,15 +328,7 @@ impl<'de, S: RecordSink> Visitor<'de> for AtPath<'_, S> {
         match self.path.split_first() {
             None => {
                 *self.found = true;
-                while seq
-                    .next_element_seed(ElementSeed {
-                        sink: &mut *self.sink,
-                        index: *self.count,
-                    })?
-                    .is_some()
-                {
-                    *self.count += 1;
-                }
+                records_of(&mut seq, &mut *self.sink, &mut *self.count)?;
             }
             Some((first, rest)) => {
                 // A numeric segment indexes the array, as it does in a dot path.
@@ -386,6 +369,24 @@ impl<'de, S: RecordSink> Visitor<'de> for AtPath<'_, S> {
     fn visit_unit<E>(self) -> Result<(), E> {
         Ok(())
     }
+}
+
+/// Feeds every element of an array to the sink as a record, counting them.
+fn records_of<'de, A: SeqAccess<'de>, S: RecordSink>(
+    seq: &mut A,
+    sink: &mut S,
+    count: &mut usize,
+) -> Result<(), A::Error> {
+    while seq
+        .next_element_seed(ElementSeed {
+            sink: &mut *sink,
+            index: *count,
+        })?
+        .is_some()
+    {
+        *count += 1;
+    }
+    Ok(())
 }
 
 struct ElementSeed<'s, S> {
