@@ -371,6 +371,7 @@ const EXPECTED: &[(&str, &[At])] = &[
     ("schema-split-single-valued", &[("M033", 6, 36)]),
     ("schema-unknown-attribute", &[("M031", 6, 23)]),
     ("schema-unknown-object-type", &[("M030", 2, 1)]),
+    ("schema-empty", &[("M030", 3, 1)]),
     ("section-without-key", &[("M009", 7, 1)]),
     ("source-syntax", &[("M011", 5, 13), ("M011", 6, 23)]),
     ("unbalanced-parenthesis", &[("M022", 4, 10)]),
