@@ -56,57 +56,76 @@ pub fn lock(
         path: path.to_path_buf(),
         error,
     };
-    let (file, created) = match access {
-        Access::Read => match File::open(path) {
-            Ok(file) => (file, None),
-            Err(e) if e.kind() == ErrorKind::NotFound => {
-                check_directory(path)?;
-                return Ok(None);
-            }
-            Err(e) => return Err(failed(e)),
-        },
-        Access::Write => {
-            check_directory(path)?;
-            let existed = path.exists();
-            let file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(path)
-                .map_err(failed)?;
-            (file, (!existed).then(|| path.to_path_buf()))
-        }
-    };
     let started = Instant::now();
     let mut told = false;
     loop {
-        let attempt = match access {
-            Access::Read => file.try_lock_shared(),
-            Access::Write => file.try_lock(),
-        };
-        match attempt {
-            Ok(()) => {
-                return Ok(Some(RunLock {
-                    _file: file,
-                    created,
-                }))
+        let (file, created) = match access {
+            Access::Read => match File::open(path) {
+                Ok(file) => (file, None),
+                Err(e) if e.kind() == ErrorKind::NotFound => {
+                    check_directory(path)?;
+                    return Ok(None);
+                }
+                Err(e) => return Err(failed(e)),
+            },
+            Access::Write => {
+                check_directory(path)?;
+                let existed = path.exists();
+                let file = OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .create(true)
+                    .truncate(false)
+                    .open(path)
+                    .map_err(failed)?;
+                (file, (!existed).then(|| path.to_path_buf()))
             }
-            Err(TryLockError::WouldBlock) => {}
-            Err(TryLockError::Error(e)) => return Err(failed(e)),
+        };
+        loop {
+            let attempt = match access {
+                Access::Read => file.try_lock_shared(),
+                Access::Write => file.try_lock(),
+            };
+            match attempt {
+                Ok(()) => break,
+                Err(TryLockError::WouldBlock) => {}
+                Err(TryLockError::Error(e)) => return Err(failed(e)),
+            }
+            if started.elapsed() >= wait {
+                return Err(StoreError::Busy {
+                    path: path.to_path_buf(),
+                    waited: wait.as_secs(),
+                });
+            }
+            if !told {
+                waiting();
+                told = true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
         }
-        if started.elapsed() >= wait {
-            return Err(StoreError::Busy {
-                path: path.to_path_buf(),
-                waited: wait.as_secs(),
-            });
+        // The run before may have removed the empty file it had created while this one waited:
+        // the lock then holds a file that is no longer the store, so take the store anew.
+        if still_the_store(path, &file) {
+            return Ok(Some(RunLock {
+                _file: file,
+                created,
+            }));
         }
-        if !told {
-            waiting();
-            told = true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+#[cfg(unix)]
+fn still_the_store(path: &Path, file: &File) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(path), file.metadata()) {
+        (Ok(at_path), Ok(held)) => at_path.dev() == held.dev() && at_path.ino() == held.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn still_the_store(path: &Path, _file: &File) -> bool {
+    path.exists()
 }
 
 /// The store's directory must exist: SQLite would say only "unable to open database file".
