@@ -64,7 +64,8 @@ pub fn run(args: Args) -> Outcome {
             Failure::Usage(format!("cannot write the report {}: {e}", path.display()))
         })?;
     }
-    let ending = if plan.writes_anything() || plan.refused().next().is_some() {
+    // A refused plan deletes or marks objects, so it counts as writing: `apply` refuses it.
+    let ending = if plan.writes_anything() {
         // The store's read-only handle is let go before it is opened for writing.
         let mut cloud = match destination {
             Destination::Cloud(cloud) => Some(cloud),

@@ -73,27 +73,17 @@ pub enum Destination {
 }
 
 impl Destination {
-    /// Opens the destination for reading; nothing is written. The embedded store is held for
-    /// the run (shared for `plan`, alone for `apply`) until the lock returned is dropped, so
-    /// that runs on one store follow each other.
+    /// Opens the destination for reading. The embedded store is held for the run (shared for
+    /// `plan`, alone for `apply`) until the lock returned is dropped, so that runs on one store
+    /// follow each other; `apply` may create the empty store file to hold it, which is removed
+    /// again if the run writes nothing.
     pub fn open(
         common: &Common,
         access: Access,
     ) -> Result<(Destination, Option<RunLock>), Failure> {
         let lock = match &common.target {
             Some(_) => None,
-            None => {
-                let path = &common.store;
-                let wait = std::time::Duration::from_secs(common.store_wait);
-                let waiting = || {
-                    eprintln!(
-                        "waiting for the store {}: another run is using it (up to {} s)",
-                        path.display(),
-                        common.store_wait
-                    )
-                };
-                lock(path, access, wait, &waiting).map_err(|e| Failure::Usage(e.to_string()))?
-            }
+            None => hold_store(&common.store, access, common.store_wait)?,
         };
         Self::connect(common).map(|d| (d, lock))
     }
@@ -122,6 +112,27 @@ impl Destination {
             Destination::Cloud(cloud) => cloud.base(),
         }
     }
+}
+
+/// Takes the embedded store for this run (see [`lock`]), saying on stderr when it has to wait.
+pub fn hold_store(
+    path: &std::path::Path,
+    access: Access,
+    wait_secs: u64,
+) -> Result<Option<RunLock>, Failure> {
+    let waiting = || {
+        eprintln!(
+            "waiting for the store {}: another run is using it (up to {wait_secs} s)",
+            path.display()
+        )
+    };
+    lock(
+        path,
+        access,
+        std::time::Duration::from_secs(wait_secs),
+        &waiting,
+    )
+    .map_err(|e| Failure::Usage(e.to_string()))
 }
 
 pub struct Planned {

@@ -92,15 +92,6 @@ impl Run<'_> {
         writes: &Writes<'_>,
         progress: &dyn Fn(usize, usize),
     ) -> Result<Option<usize>, Failed> {
-        let written = AtomicUsize::new(0);
-        let total = std::cell::Cell::new(writes.len());
-        let done = || {
-            let n = written.fetch_add(1, Ordering::Relaxed) + 1;
-            progress(n, total.get());
-        };
-        // No new request once the run is asked to stop; those in flight are let finish.
-        let stopped = || stop::requested().then(|| written.load(Ordering::Relaxed));
-        let fail = |e: CloudError| (e, written.load(Ordering::Relaxed));
         let created: &Mutex<HashMap<u32, ObjectId>> = &Mutex::new(HashMap::new());
 
         // Which type each new object has, and the wave its type is created in.
@@ -146,7 +137,15 @@ impl Run<'_> {
             .map(|c| c.new)
             .collect();
         // A joined object's links take no request of their own.
-        total.set(writes.len() - joined.len());
+        let total = writes.len() - joined.len();
+        let written = AtomicUsize::new(0);
+        let done = || {
+            let n = written.fetch_add(1, Ordering::Relaxed) + 1;
+            progress(n, total);
+        };
+        // No new request once the run is asked to stop; those in flight are let finish.
+        let stopped = || stop::requested().then(|| written.load(Ordering::Relaxed));
+        let fail = |e: CloudError| (e, written.load(Ordering::Relaxed));
 
         for ty in &waves {
             let creates = writes
@@ -218,9 +217,8 @@ impl Run<'_> {
         }
         // The same count the progress bar ends at.
         tracing::debug!(
-            "wrote {} of {} writes",
-            written.load(Ordering::Relaxed),
-            total.get()
+            "wrote {} of {total} writes",
+            written.load(Ordering::Relaxed)
         );
         Ok(stopped())
     }

@@ -98,10 +98,11 @@ fn filter(f: &FilteredPath, value: &Value, out: &mut Vec<Scalar>) -> Result<(), 
             Equals::Any => read.is_err() || !found.is_empty(),
         }
     });
-    let chosen: Box<dyn Iterator<Item = &Value>> = match f.equals {
-        Equals::Any => Box::new(chosen.take(1)),
-        Equals::Value(_) => Box::new(chosen),
-    };
+    // `_eq_any` selects only the first element that has the condition path.
+    let chosen = chosen.take(match f.equals {
+        Equals::Any => 1,
+        Equals::Value(_) => usize::MAX,
+    });
     for element in chosen {
         element.scalars(&f.value, out).map_err(|e| {
             let at = if e.path.is_empty() {

@@ -171,7 +171,9 @@ fn value_argument(f: &TestFunction, arg: &FnArg) -> Option<String> {
     }
 }
 
-fn singular(segments: &[Segment]) -> bool {
+/// Whether a query selects at most one node of any document: names and indexes only, no
+/// wildcards, filters, slices, lists or descendants.
+pub fn singular(segments: &[Segment]) -> bool {
     segments
         .iter()
         .all(|s| matches!(s, Segment::Selector(Selector::Name(_) | Selector::Index(_))))

@@ -3,7 +3,6 @@
 use super::ast::{self, Expr};
 use super::program::*;
 use crate::diag::{did_you_mean, Code, Diagnostic, Span};
-use jsonpath_rust::parser::model::{Segment as JpSegment, Selector};
 
 /// The functions of the language: name, the arguments it takes (shown in errors).
 const FUNCTIONS: &[(&str, &str)] = &[
@@ -99,12 +98,7 @@ fn compile_jsonpath(text: &str, span: Span, diags: &mut Vec<Diagnostic>) -> Opti
                 );
                 return None;
             }
-            let singular = query.segments.iter().all(|s| {
-                matches!(
-                    s,
-                    JpSegment::Selector(Selector::Name(_) | Selector::Index(_))
-                )
-            });
+            let singular = super::jsonpath::singular(&query.segments);
             Some(JsonPathQuery {
                 text: text.to_string(),
                 query,
@@ -126,11 +120,7 @@ fn compile_jsonpath(text: &str, span: Span, diags: &mut Vec<Diagnostic>) -> Opti
             // Positions are in the joined text: where blank space was taken out, the place
             // shown moves left by as much, still within the query.
             let span = match at {
-                Some(at)
-                    if at < text.len()
-                        && text.is_char_boundary(at)
-                        && text[at..].chars().next().is_some() =>
-                {
+                Some(at) if text.is_char_boundary(at) && at < text.len() => {
                     let end = at + text[at..].chars().next().map_or(1, char::len_utf8);
                     Span::new(span.start + at, span.start + end)
                 }

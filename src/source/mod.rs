@@ -8,8 +8,6 @@ pub mod checked;
 pub mod provider;
 pub mod stream;
 
-use crate::lang::program::DotPath;
-use serde_json::Value;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,12 +46,4 @@ pub enum SourceError {
         column: usize,
         message: String,
     },
-}
-
-pub(crate) fn lookup<'a>(value: &'a Value, path: &DotPath) -> Option<&'a Value> {
-    path.0.iter().try_fold(value, |v, s| match v {
-        Value::Object(m) => m.get(&*s.name),
-        Value::Array(a) => s.index.and_then(|i| a.get(i)),
-        _ => None,
-    })
 }

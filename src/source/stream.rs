@@ -1,15 +1,15 @@
 //! Records one at a time, with memory that does not grow with the source.
 //!
 //! JSON Lines are read a line at a time through a large buffer; a JSON array is read element by
-//! element; only a JSON object (records at a path inside it, or one record) is read whole. Each
-//! record is handed to a [`RecordSink`] as a deserializer, so the sink decides what to build:
-//! a full `Value`, or only the parts it needs.
+//! element; a JSON object is streamed too, its records found at their path as it is read. A
+//! section's `config:records` path is followed in every document (the object, each element,
+//! each line) by [`AtPath`]. Each record is handed to a [`RecordSink`] as a deserializer, so
+//! the sink decides what to build: a full `Value`, or only the parts it needs.
 
 use super::checked::Checked;
 use super::SourceError;
 use crate::lang::program::{DotPath, Segment};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::Value;
 use std::fmt;
 use std::io::{BufRead, Read};
 
@@ -38,7 +38,8 @@ pub enum Layout {
 const BUFFER: usize = 1 << 20;
 
 /// Reads up to the first line that is not blank and tells the layout from it: `[` an array;
-/// `{` JSON Lines when that line is a whole value, otherwise one document. Returns the bytes read so far, to be read again. No layout: the source is empty.
+/// `{` JSON Lines when that line is a whole value, otherwise one document. Returns the bytes
+/// read so far, to be read again. No layout: the source is empty.
 fn detect<R: BufRead>(
     name: &str,
     reader: &mut R,
@@ -307,6 +308,8 @@ impl<'de, S: RecordSink> Visitor<'de> for AtPath<'_, S> {
             *self.count += 1;
             return Ok(());
         };
+        // A key repeated in one document: its first value holds the records (a `Value` would
+        // keep the last, but streaming cannot take back records already handed on).
         let mut taken = false;
         while let Some(key) = map.next_key::<String>()? {
             if !taken && *key == *first.name {
@@ -408,35 +411,26 @@ fn read_document<R: Read, S: RecordSink>(
     records: Option<&DotPath>,
     sink: &mut S,
 ) -> Result<usize, SourceError> {
+    // Streamed like the documents of an array or of JSON Lines: only the records are built,
+    // and without a records path the object itself is the one record.
     let mut de = serde_json::Deserializer::from_reader(reader);
-    let value = Value::deserialize(&mut de)
-        .and_then(|v| de.end().map(|()| v))
-        .map_err(|e| malformed(name, e.line(), &e))?;
-    let items: Vec<&Value> = match records {
-        None => vec![&value],
-        Some(path) => match super::lookup(&value, path) {
-            Some(Value::Array(items)) => items.iter().collect(),
-            Some(one @ Value::Object(_)) => vec![one],
-            _ => {
-                return Err(SourceError::Malformed {
-                    name: name.to_string(),
-                    line: 1,
-                    column: 1,
-                    message: format!(
-                        "no array of records at `{}`; check `config:records=`",
-                        crate::eval::record::path_text(path)
-                    ),
-                })
-            }
-        },
-    };
-    for (index, item) in items.iter().enumerate() {
-        sink.record(index, *item).map_err(|e| {
-            sink.take_failure()
-                .unwrap_or_else(|| malformed(name, 1, &e))
-        })?;
+    let (mut count, mut found) = (0, false);
+    let result = AtPath {
+        sink: &mut *sink,
+        count: &mut count,
+        path: records.map_or(&[][..], |p| &p.0),
+        found: &mut found,
     }
-    Ok(items.len())
+    .deserialize(&mut de)
+    .and_then(|()| de.end());
+    if let Err(e) = result {
+        let line = e.line();
+        return Err(sink_error(sink, name, line, e));
+    }
+    match records {
+        Some(path) if !found => Err(no_records(name, 1, path, "document")),
+        _ => Ok(count),
+    }
 }
 
 // ------------------------------------------------------------------------------ in parallel

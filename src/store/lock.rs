@@ -44,8 +44,9 @@ impl Drop for RunLock {
 
 /// Takes the store for a run, waiting up to `wait` while another run holds it; `waiting` is
 /// called once if it has to wait. Reading a store that does not exist takes nothing (and
-/// creates nothing). Writing checks first that the store's directory exists and can be
-/// written, so that the run fails before it reads its source, naming the directory.
+/// creates nothing). Writing checks first that the store's directory exists and opens (or
+/// creates) the store file, so that a run that could not write fails before it reads its source,
+/// naming the directory or the file.
 pub fn lock(
     path: &Path,
     access: Access,
