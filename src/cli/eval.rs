@@ -4,6 +4,7 @@ use super::inputs::{name_object_types, select, workers, Reader, Records, SourceA
 use super::mapping::{load, program_or_report};
 use super::{Failure, Outcome};
 use crate::eval::evaluator::Evaluator;
+use crate::lang::program::Section;
 use crate::source::stream::{ChunkSink, RecordSink};
 use crate::source::SourceError;
 use std::io::{BufWriter, Write};
@@ -34,19 +35,57 @@ pub fn run(args: Args) -> Outcome {
 
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let read = write_images(
+        &path,
+        &sections,
+        &mut reader,
+        &mut out,
+        &mut std::io::stderr(),
+    )?;
+    let failed_records = match read {
+        Ok(failed) => failed,
+        // The reader of the output went away (`| head`): nothing more to say.
+        Err(SourceError::Io { error, .. }) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+            return Err(Failure::Closed)
+        }
+        Err(e @ SourceError::Io { .. }) => return Err(Failure::Usage(e.to_string())),
+        Err(e @ SourceError::Malformed { .. }) => {
+            let _ = out.flush();
+            eprintln!("error: {e}");
+            return Err(Failure::Input);
+        }
+    };
+    out.flush().map_err(super::output_failure)?;
+    if failed_records > 0 {
+        eprintln!("{failed_records} record(s) had errors");
+        return Err(Failure::Input);
+    }
+    Ok(())
+}
+
+/// Evaluates every record of the sections, in order, and writes their images to `out` as JSON
+/// Lines (what `eval` prints) and the records' errors to `errors` as lines of text. Gives how
+/// many records had errors, or why the sources could not be read to their end.
+pub fn write_images(
+    mapping: &str,
+    sections: &[&Section],
+    reader: &mut Reader<'_>,
+    out: &mut dyn Write,
+    errors: &mut dyn Write,
+) -> Result<Result<usize, SourceError>, Failure> {
     let mut failed_records = 0usize;
     for section in sections {
         let printers = (0..workers())
             .map(|_| Printer {
                 evaluator: Evaluator::new(section),
-                mapping: &path,
+                mapping,
                 chunk: Chunk::default(),
             })
             .collect();
         let emit = |chunk: Chunk| {
             failed_records += chunk.failed_records;
             if !chunk.errors.is_empty() {
-                let _ = std::io::stderr().write_all(&chunk.errors);
+                let _ = errors.write_all(&chunk.errors);
             }
             out.write_all(&chunk.images)
                 .map_err(|error| SourceError::Io {
@@ -54,28 +93,11 @@ pub fn run(args: Args) -> Outcome {
                     error,
                 })
         };
-        match reader.read(section, printers, emit)? {
-            Ok(_) => {}
-            // The reader of the output went away (`| head`): nothing more to say.
-            Err(SourceError::Io { error, .. })
-                if error.kind() == std::io::ErrorKind::BrokenPipe =>
-            {
-                return Err(Failure::Closed)
-            }
-            Err(e @ SourceError::Io { .. }) => return Err(Failure::Usage(e.to_string())),
-            Err(e @ SourceError::Malformed { .. }) => {
-                let _ = out.flush();
-                eprintln!("error: {e}");
-                return Err(Failure::Input);
-            }
+        if let Err(e) = reader.read(section, printers, emit)? {
+            return Ok(Err(e));
         }
     }
-    out.flush().map_err(super::output_failure)?;
-    if failed_records > 0 {
-        eprintln!("{failed_records} record(s) had errors");
-        return Err(Failure::Input);
-    }
-    Ok(())
+    Ok(Ok(failed_records))
 }
 
 /// What a printer made of some records: their images as JSON Lines, and their errors.

@@ -101,24 +101,67 @@ impl SourceArgs {
                 }
             }
         }
-        if args.default.is_some() {
-            let shared: Vec<&&Section> = sections
-                .iter()
-                .filter(|s| !args.by_section.contains_key(&s.name))
-                .collect();
-            let unplaced: Vec<String> = shared
-                .iter()
-                .filter(|s| s.config.records.is_none())
-                .map(|s| format!("`{}`", s.name))
-                .collect();
-            if shared.len() > 1 && !unplaced.is_empty() {
-                return Err(Failure::Usage(format!(
-                    "one `--source` feeds several sections only when each names where its records are (`config:records=`); give `--source <Section>=<FILE>` for each of: {}",
-                    unplaced.join(", ")
-                )));
-            }
+        let unplaced = args.unplaced(sections);
+        if !unplaced.is_empty() {
+            return Err(Failure::Usage(format!(
+                "one `--source` feeds several sections only when each names where its records are (`config:records=`); give `--source <Section>=<FILE>` for each of: {}",
+                unplaced.join(", ")
+            )));
         }
         Ok(args)
+    }
+
+    /// Files named by section (`None`: the file of every section without one of its own), with
+    /// the same rule as the flags.
+    pub fn files(
+        files: impl IntoIterator<Item = (Option<String>, std::path::PathBuf)>,
+        sections: &[&Section],
+    ) -> Result<Self, String> {
+        let mut args = SourceArgs {
+            default: None,
+            by_section: HashMap::new(),
+        };
+        let mut shared_name = String::new();
+        for (section, file) in files {
+            match section {
+                Some(section) => {
+                    args.by_section.insert(section, Input::File(file));
+                }
+                None => {
+                    shared_name = file.display().to_string();
+                    args.default = Some(Input::File(file));
+                }
+            }
+        }
+        let unplaced = args.unplaced(sections);
+        if !unplaced.is_empty() {
+            return Err(format!(
+                "{shared_name} feeds several sections only when each names where its records are (`config:records=`); give a file of its own to each of: {}",
+                unplaced.join(", ")
+            ));
+        }
+        Ok(args)
+    }
+
+    /// The sections that would share the source without a section name but do not say where
+    /// their records are in it: one source feeds several sections only when each finds its own
+    /// records in it. Empty when all is well.
+    fn unplaced(&self, sections: &[&Section]) -> Vec<String> {
+        if self.default.is_none() {
+            return Vec::new();
+        }
+        let shared: Vec<&&Section> = sections
+            .iter()
+            .filter(|s| !self.by_section.contains_key(&s.name))
+            .collect();
+        if shared.len() < 2 {
+            return Vec::new();
+        }
+        shared
+            .iter()
+            .filter(|s| s.config.records.is_none())
+            .map(|s| format!("`{}`", s.name))
+            .collect()
     }
 
     pub fn for_section(&self, section: &str) -> Result<&Input, Failure> {

@@ -14,6 +14,7 @@ mod planning;
 mod progress;
 mod sandbox;
 mod store;
+mod test;
 
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
@@ -49,6 +50,16 @@ enum Command {
     Fetch(fetch::Args),
     /// Look into the embedded store.
     Store(store::Args),
+    /// Run a mapping's test cases: each case folder's records through the mapping, compared
+    /// object by object and attribute by attribute with what the case expects.
+    ///
+    /// The cases of `X.map` are the folders of `X.tests/` beside it. A case holds its records
+    /// (`source.json` or `source.jsonl`; `source.<Section>.json` per section), optionally the
+    /// store before the run (`store.json`, as `store dump` prints it), and its expectations:
+    /// `images.jsonl` (what `eval` prints) and `plan.json` (what `plan --format json` prints
+    /// against `store.json`). Exit 0 when every case passes, 1 when one fails or has no
+    /// expectations yet, 2 when a mapping or a case's records are missing.
+    Test(test::Args),
     /// Serve the embedded store as a local Assets Cloud REST API, to rehearse an import.
     ///
     /// Point the Assets target at the printed base URL. Any user and API token are accepted:
@@ -117,6 +128,7 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => plan::run(args),
         Command::Apply(args) => apply::run(args),
         Command::Store(args) => store::run(args),
+        Command::Test(args) => test::run(args),
         Command::Fetch(args) => fetch::run(args),
         Command::Sandbox(args) => sandbox::run(args),
     };

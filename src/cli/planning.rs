@@ -8,11 +8,13 @@ use super::Failure;
 use crate::cloud::Cloud;
 use crate::eval::evaluator::Collector;
 use crate::eval::ObjectImage;
+use crate::lang::program::Section;
 use crate::plan::{self, Conflict, Options, Plan, Problem, SectionInput};
 use crate::source::provider::{Kind, ProcessEnv, Provider};
 use crate::source::SourceError;
 use crate::store::lock::{lock, Access, RunLock};
 use crate::store::Store;
+use indicatif::ProgressBar;
 use std::path::PathBuf;
 
 /// The flags `plan` and `apply` share.
@@ -176,40 +178,16 @@ pub fn make_plan(common: &Common, destination: &mut Destination) -> Result<Plann
     };
     let mut reader = Reader::new(records, &sections);
     let counter = progress::counter("reading records");
-    let mut section_inputs = Vec::with_capacity(sections.len());
-    for section in &sections {
-        let collectors = (0..workers()).map(|_| Collector::new(section)).collect();
-        let mut images: Vec<(usize, ObjectImage<'_>)> = Vec::new();
-        let emit = |mut chunk: Vec<_>| {
-            counter.inc(chunk.len() as u64);
-            images.append(&mut chunk);
-            Ok(())
-        };
-        let complete = match reader.read(section, collectors, emit)? {
-            Ok(read) => read.complete,
-            Err(e @ SourceError::Io { .. }) => return Err(Failure::Usage(e.to_string())),
-            Err(e @ SourceError::Malformed { .. }) => {
-                counter.finish_and_clear();
-                eprintln!("error: {e}");
-                eprintln!("nothing was planned or written: mend the source and run again");
-                return Err(Failure::Input);
-            }
-        };
-        if !complete {
-            counter.suspend(|| {
-                eprintln!(
-                    "note: section `{}` stopped at `config:max_pages`; objects it did not see are not deleted or marked",
-                    section.name
-                )
-            });
+    let mut section_inputs = match read_sections(&sections, &mut reader, &counter)? {
+        Ok(inputs) => inputs,
+        Err(e @ SourceError::Io { .. }) => return Err(Failure::Usage(e.to_string())),
+        Err(e @ SourceError::Malformed { .. }) => {
+            counter.finish_and_clear();
+            eprintln!("error: {e}");
+            eprintln!("nothing was planned or written: mend the source and run again");
+            return Err(Failure::Input);
         }
-        section_inputs.push(SectionInput {
-            section,
-            images,
-            complete,
-        });
-    }
-    counter.finish_and_clear();
+    };
     let snapshot = match destination {
         Destination::Store(store) => store
             .snapshot(&plan::object_types(&program))
@@ -251,6 +229,45 @@ pub fn make_plan(common: &Common, destination: &mut Destination) -> Result<Plann
     }
 }
 
+/// Reads and evaluates every section's records, counting them on `counter`. A source that cannot
+/// be opened or a provider that fails is a usage failure; a source that cannot be read to its
+/// end is returned as it is.
+pub fn read_sections<'p>(
+    sections: &[&'p Section],
+    reader: &mut Reader<'_>,
+    counter: &ProgressBar,
+) -> Result<Result<Vec<SectionInput<'p>>, SourceError>, Failure> {
+    let mut section_inputs = Vec::with_capacity(sections.len());
+    for section in sections {
+        let collectors = (0..workers()).map(|_| Collector::new(section)).collect();
+        let mut images: Vec<(usize, ObjectImage<'_>)> = Vec::new();
+        let emit = |mut chunk: Vec<_>| {
+            counter.inc(chunk.len() as u64);
+            images.append(&mut chunk);
+            Ok(())
+        };
+        let complete = match reader.read(section, collectors, emit)? {
+            Ok(read) => read.complete,
+            Err(e) => return Ok(Err(e)),
+        };
+        if !complete {
+            counter.suspend(|| {
+                eprintln!(
+                    "note: section `{}` stopped at `config:max_pages`; objects it did not see are not deleted or marked",
+                    section.name
+                )
+            });
+        }
+        section_inputs.push(SectionInput {
+            section,
+            images,
+            complete,
+        });
+    }
+    counter.finish_and_clear();
+    Ok(Ok(section_inputs))
+}
+
 /// Connects to the provider and checks every section's settings against it before any
 /// request is sent.
 pub fn connect(
@@ -268,13 +285,21 @@ pub fn connect(
 }
 
 fn report_conflicts(mapping: &str, destination: &str, conflicts: &[Conflict]) {
-    for c in conflicts {
-        eprintln!(
-            "{mapping}:{}:{}: error: {}\n  help: {}",
-            c.line, c.column, c.message, c.help
-        );
-    }
+    eprint!("{}", conflicts_text(mapping, conflicts));
     eprintln!("the mapping does not fit the object types in {destination}; nothing was written");
+}
+
+/// A line per conflict, in the form compilers use, each with its help.
+pub fn conflicts_text(mapping: &str, conflicts: &[Conflict]) -> String {
+    conflicts
+        .iter()
+        .map(|c| {
+            format!(
+                "{mapping}:{}:{}: error: {}\n  help: {}\n",
+                c.line, c.column, c.message, c.help
+            )
+        })
+        .collect()
 }
 
 /// One line on stderr per problem, in the form compilers use.

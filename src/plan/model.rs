@@ -3,7 +3,7 @@
 //! reads the target itself.
 
 use crate::eval::Scalar;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 use std::sync::Arc;
 
 /// An object's id in the target.
@@ -17,7 +17,7 @@ pub enum ObjectRef {
 }
 
 /// The type of an attribute, as Assets names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AttributeType {
     Text,
@@ -87,18 +87,23 @@ impl AttributeType {
 }
 
 /// An attribute of an object type.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AttributeDef {
     pub name: String,
     #[serde(rename = "type")]
     pub kind: AttributeType,
     /// The referenced object type of a reference attribute.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
+    #[serde(default)]
     pub min_cardinality: u32,
     /// `None`: any number of values.
+    #[serde(default)]
     pub max_cardinality: Option<u32>,
+    #[serde(default)]
     pub unique: bool,
+    #[serde(default)]
     pub label: bool,
 }
 

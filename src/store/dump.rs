@@ -1,34 +1,46 @@
 //! `store dump`: every object type and object of the store, in a stable order, for people,
 //! scripts and snapshot tests. Object keys (`USR-12`) are left out: they depend on the order
 //! objects were created in, which is not what a comparison of two stores is about.
+//!
+//! The same shape is read back (with values as plain JSON) by [`Store::restore`], so that a
+//! dump is a store's state that tests can start from.
 
 use super::read::{objects, types, Labels};
 use super::{sql, Store, StoreError};
 use crate::plan::model::{AttributeDef, Value};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Serialize)]
-pub struct Dump {
+/// What a store holds. `V` is a value: the store's own when dumped, plain JSON when read back.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, bound(deserialize = "V: Deserialize<'de>"))]
+pub struct Dump<V = Value> {
+    #[serde(default)]
     pub object_types: Vec<DumpType>,
-    pub objects: Vec<DumpObject>,
+    pub objects: Vec<DumpObject<V>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DumpType {
     pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_attribute: Option<String>,
     pub attributes: Vec<AttributeDef>,
 }
 
-#[derive(Debug, Serialize)]
-pub struct DumpObject {
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, bound(deserialize = "V: Deserialize<'de>"))]
+pub struct DumpObject<V = Value> {
     pub object_type: String,
     /// The key attribute's value; the label for objects without one (made by a reference).
+    /// Both are derived from the attributes, and may be left out of a dump that is read back.
+    #[serde(default)]
     pub key: String,
+    #[serde(default)]
     pub label: String,
-    pub attributes: BTreeMap<String, Vec<Value>>,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, Vec<V>>,
 }
 
 impl Store {

@@ -9,6 +9,7 @@ mod dump;
 pub mod lock;
 mod objects;
 mod read;
+mod restore;
 mod write;
 
 pub use dump::{Dump, DumpObject, DumpType};
@@ -89,6 +90,9 @@ pub enum StoreError {
         path: PathBuf,
         error: std::io::Error,
     },
+    /// A dump read back (`store.json`) that does not describe a store.
+    #[error("{path}: {message}")]
+    Dump { path: PathBuf, message: String },
     #[error("store {path}: {}", sql_help(source))]
     Sql {
         path: PathBuf,

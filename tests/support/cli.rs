@@ -25,8 +25,13 @@ impl Dir {
         dir
     }
 
+    /// Writes a file, making the folders it is in.
     pub fn write(&self, name: &str, bytes: &[u8]) {
-        std::fs::write(self.0.path().join(name), bytes).unwrap();
+        let path = self.0.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(path, bytes).unwrap();
     }
 
     pub fn read(&self, name: &str) -> Vec<u8> {
