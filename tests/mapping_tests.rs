@@ -508,7 +508,7 @@ fn usage_errors_exit_2_and_run_nothing() {
     dir.write("users.tests/first/source.Usres.json", b"[]");
     let run = dir.run(&["test", "users.map"]).expect(2);
     assert!(
-        run.stderr().contains("users.tests/first/source.Usres.json: the mapping users.map has no section `Usres`; did you mean `Users`?"),
+        run.stderr().contains("users.tests/first/source.Usres.json: the mapping has no section `Usres`; did you mean `Users`?"),
         "{}",
         run.stderr()
     );

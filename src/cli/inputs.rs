@@ -41,7 +41,7 @@ pub fn select<'p>(program: &'p Program, name: Option<&str>) -> Result<Vec<&'p Se
 }
 
 /// "The mapping has no section `X`", with the nearest name or the list of sections.
-fn no_such_section(program: &Program, name: &str) -> String {
+pub fn no_such_section(program: &Program, name: &str) -> String {
     let names = program.sections.iter().map(|s| s.name.as_str());
     let hint = did_you_mean(name, names.clone()).unwrap_or_else(|| {
         format!(

@@ -5,14 +5,14 @@
 //! Nothing outside the case folders is read for state or written: the store lives in memory.
 
 use super::eval::write_images;
-use super::inputs::{name_object_types, Reader, Records, SourceArgs};
+use super::inputs::{name_object_types, no_such_section, Reader, Records, SourceArgs};
 use super::mapping::{load, Loaded};
 use super::planning::{conflicts_text, read_sections};
 use super::{Failure, Outcome};
 use crate::cases::compare::{self, IMAGES, PLAN};
 use crate::cases::folder::{cases, Case, STORE};
 use crate::cases::report::{self, CaseReport, Problem, Report, Status};
-use crate::diag::{did_you_mean, LineIndex, Severity};
+use crate::diag::{LineIndex, Severity};
 use crate::lang::Program;
 use crate::plan::{self, Options};
 use crate::source::SourceError;
@@ -102,19 +102,10 @@ fn suite(mapping: &Path) -> Result<Suite, Vec<String>> {
             for (section, file) in &case.sources {
                 if let Some(name) = section {
                     if program.section(name).is_none() {
-                        let names = program.sections.iter().map(|s| s.name.as_str());
-                        let hint = did_you_mean(name, names.clone()).unwrap_or_else(|| {
-                            format!(
-                                "its sections are {}",
-                                names
-                                    .map(|n| format!("`{n}`"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )
-                        });
                         wrong.push(format!(
-                            "{}: the mapping {path} has no section `{name}`; {hint}",
-                            file.display()
+                            "{}: {}",
+                            file.display(),
+                            no_such_section(program, name)
                         ));
                     }
                 }
